@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+// enhance: SRGAN ×4 photo enhancement on CPU (oneDNN), as a watch-folder daemon and a CLI.
+import PackageDescription
+
+let package = Package(
+    name: "enhance",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "enhance-ctl", targets: ["enhance-ctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The C world, entered in exactly one place per library.
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5"),
+        .target(
+            name: "CImageCodecs",
+            path: "Sources/CImageCodecs",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
+        ),
+
+        // Libraries, one concern each.
+        .target(name: "Neural", dependencies: ["CDNNL"]),
+        .target(name: "Imaging", dependencies: ["CImageCodecs"]),
+        .target(name: "ModelFormats", dependencies: ["CHDF5"]),
+        .target(name: "SRGAN", dependencies: ["Neural", "ModelFormats"]),
+        .target(name: "Upscaling", dependencies: ["SRGAN", "Imaging"]),
+
+        // What a person types.
+        .executableTarget(
+            name: "enhance-ctl",
+            dependencies: [
+                "Upscaling", "SRGAN", "ModelFormats", "Imaging", "Neural",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "NeuralTests", dependencies: ["Neural"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
+        .testTarget(name: "SRGANTests", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "SRGAN", "Imaging"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Imaging"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+int ic_placeholder(void) { return 0; }

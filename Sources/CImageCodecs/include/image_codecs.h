@@ -1,0 +1,2 @@
+// Placeholder: replaced by the codec target.
+int ic_placeholder(void);
