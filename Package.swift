@@ -18,7 +18,6 @@ let package = Package(
         .target(
             name: "CImageCodecs",
             path: "Sources/CImageCodecs",
-            cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
         ),
 
