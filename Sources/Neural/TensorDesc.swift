@@ -1,0 +1,75 @@
+/// Tensor shapes and physical layouts, as oneDNN memory descriptors.
+import CDNNL
+
+/// A tensor's logical dims plus its physical layout. Dims are in oneDNN's logical order whatever
+/// the layout: activations `[N, C, H, W]`, convolution weights `[O, I, KH, KW]`.
+public struct TensorDesc: @unchecked Sendable {
+    var raw: dnnl_memory_desc_t
+
+    /// Layouts used by this project. `any` lets a primitive choose (normally a blocked layout).
+    public enum Layout: Sendable {
+        case any, nchw, nhwc, nChw16c, oihw, hwio, x, nc, io
+        var tag: dnnl_format_tag_t {
+            switch self {
+            case .any: return dnnl_format_tag_any
+            case .nchw: return dnnl_nchw
+            case .nhwc: return dnnl_nhwc
+            case .nChw16c: return dnnl_nChw16c
+            case .oihw: return dnnl_oihw
+            case .hwio: return dnnl_hwio
+            case .x: return dnnl_x
+            case .nc: return dnnl_nc
+            case .io: return dnnl_io
+            }
+        }
+    }
+
+    public init(_ dims: [Int], _ layout: Layout) {
+        raw = dnnl_memory_desc_t()
+        let d = dims.map(Int64.init)
+        let status = dnnl_memory_desc_init_by_tag(&raw, Int32(dims.count), d, dnnl_f32, layout.tag)
+        precondition(status == dnnl_success, "bad tensor shape \(dims) for layout \(layout)")
+    }
+
+    /// A strided view: element `i` lives at `sum(i[k] * strides[k])` floats from the start. Views
+    /// of one buffer under two descriptors let a reorder move data between arbitrary index maps
+    /// (this is how pixel shuffle and space-to-depth run without a custom kernel).
+    public init(_ dims: [Int], strides: [Int]) {
+        precondition(dims.count == strides.count)
+        raw = dnnl_memory_desc_t()
+        let status = dnnl_memory_desc_init_by_strides(
+            &raw, Int32(dims.count), dims.map(Int64.init), dnnl_f32, strides.map(Int64.init))
+        precondition(status == dnnl_success, "bad strided view \(dims) / \(strides)")
+    }
+
+    init(raw: dnnl_memory_desc_t) { self.raw = raw }
+
+    public var dims: [Int] {
+        withUnsafeBytes(of: raw.dims) { buffer in
+            Array(buffer.bindMemory(to: Int64.self).prefix(Int(raw.ndims)).map(Int.init))
+        }
+    }
+
+    /// Bytes the tensor occupies in this layout, including any padding of blocked channels.
+    public var byteCount: Int {
+        var copy = raw
+        return dnnl_memory_desc_get_size(&copy)
+    }
+
+    public var elementCount: Int { dims.reduce(1, *) }
+
+    /// True for oneDNN's `nChw16c`: channels in blocks of 16, the layout the pixel-shuffle views
+    /// assume.
+    public var isChannelBlocked16: Bool {
+        guard raw.format_kind == dnnl_blocked, raw.ndims == 4 else { return false }
+        let blocking = raw.format_desc.blocking
+        let block = withUnsafeBytes(of: blocking.inner_blks) { $0.bindMemory(to: Int64.self)[0] }
+        let index = withUnsafeBytes(of: blocking.inner_idxs) { $0.bindMemory(to: Int64.self)[0] }
+        return blocking.inner_nblks == 1 && block == 16 && index == 1
+    }
+
+    public static func == (lhs: TensorDesc, rhs: TensorDesc) -> Bool {
+        var l = lhs.raw, r = rhs.raw
+        return dnnl_memory_desc_equal(&l, &r) != 0
+    }
+}
