@@ -1,0 +1,80 @@
+/// The SRGAN ×4 generator: weights plus a small cache of per-size plans.
+import Foundation
+import ModelFormats
+import Neural
+
+/// Runs the pretrained generator on RGB float images.
+///
+/// Plans are built per input size (primitive creation costs tens of milliseconds) and the most
+/// recent few are kept: tiled inference uses one tile size for the whole image plus at most a
+/// couple of edge sizes. Not thread-safe: one generator per worker.
+public final class Generator: @unchecked Sendable {
+    public static let scale = 4
+
+    public let weights: GeneratorWeights
+    public let engine: Engine
+    public let algorithm: Convolution.Algorithm
+    private let foldedTail: ConvParameters
+    private var plans: [GeneratorPlan] = []
+    private let maxPlans = 3
+
+    public init(weights: GeneratorWeights, threads: Int, algorithm: Convolution.Algorithm = .auto) throws {
+        self.weights = weights
+        self.engine = try Engine(threads: threads)
+        self.algorithm = algorithm
+        self.foldedTail = TailFolding.fold(weights.tail)
+    }
+
+    /// Loads a generator from a weight file in our safetensors format.
+    public convenience init(contentsOf path: String, threads: Int, algorithm: Convolution.Algorithm = .auto) throws {
+        let file = try TensorFile.read(path: path)
+        try self.init(weights: GeneratorWeights(file, path: path), threads: threads, algorithm: algorithm)
+    }
+
+    func plan(height: Int, width: Int) throws -> GeneratorPlan {
+        if let index = plans.firstIndex(where: { $0.height == height && $0.width == width }) {
+            let plan = plans.remove(at: index)
+            plans.append(plan)
+            return plan
+        }
+        if plans.count >= maxPlans { plans.removeFirst() }
+        let plan = try GeneratorPlan(weights: weights, foldedTail: foldedTail, height: height, width: width,
+                                     engine: engine, algorithm: algorithm)
+        plans.append(plan)
+        return plan
+    }
+
+    /// Upscales `input` (height×width×3 floats, 0…255, row-major RGB) into `output`
+    /// (4·height × 4·width × 3 floats, same scale, unclipped).
+    public func run(input: UnsafeBufferPointer<Float>, height: Int, width: Int,
+                    output: UnsafeMutableBufferPointer<Float>) throws {
+        precondition(input.count >= height * width * 3, "input too small")
+        precondition(output.count >= height * width * 48, "output too small")
+        try plan(height: height, width: width).run(input: input.baseAddress!, output: output.baseAddress!)
+    }
+
+    /// Convenience: allocates and returns the output.
+    public func run(_ input: [Float], height: Int, width: Int) throws -> [Float] {
+        var output = [Float](repeating: 0, count: height * width * 48)
+        try input.withUnsafeBufferPointer { i in
+            try output.withUnsafeMutableBufferPointer { o in
+                try run(input: i, height: height, width: width, output: o)
+            }
+        }
+        return output
+    }
+
+    /// The oneDNN implementation behind each layer for an input of this size (a `ref:` entry
+    /// means a silent fall-back to slow reference code).
+    public func implementations(height: Int, width: Int) throws -> [(layer: String, implementation: String)] {
+        try plan(height: height, width: width).implementations
+    }
+
+    /// Activation and scratch bytes a plan of this size holds.
+    public func activationBytes(height: Int, width: Int) throws -> Int {
+        try plan(height: height, width: width).activationBytes
+    }
+
+    /// Drops cached plans (and their memory).
+    public func releasePlans() { plans.removeAll() }
+}

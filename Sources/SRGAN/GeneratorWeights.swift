@@ -1,0 +1,89 @@
+/// SRGAN: the SRGAN ×4 generator (SRResNet architecture) on oneDNN — weights, plans, inference.
+///
+/// This file turns a weight file's tensors into the inference-ready form: batch norms folded into
+/// the convolutions before them, the `x / 255` input scaling folded into the first kernel, and
+/// every shape checked against the architecture.
+import Foundation
+import ModelFormats
+
+/// A convolution kernel stored HWIO (`[kh, kw, in, out]`, Keras' order) with its bias.
+public struct ConvParameters: Sendable {
+    public var kernel: Int
+    public var inChannels: Int
+    public var outChannels: Int
+    public var weights: [Float]
+    public var bias: [Float]
+}
+
+/// The generator's parameters, ready for inference.
+public struct GeneratorWeights: Sendable {
+    public static let residualBlocks = 16
+    public static let features = 64
+    /// Keras' BatchNormalization default, which the pretrained weights were trained with.
+    public static let batchNormEpsilon = 0.001
+
+    public var head: ConvParameters
+    public var headSlopes: [Float]
+    public var blocks: [(conv1: ConvParameters, slopes: [Float], conv2: ConvParameters)]
+    public var trunk: ConvParameters
+    public var upsample: [(conv: ConvParameters, slopes: [Float])]
+    public var tail: ConvParameters
+
+    /// Reads and folds the generator tensors named as `ModelFormats` names them
+    /// (`head.conv.weight`, `res.3.bn1.gamma`, …). Throws `ModelFormatError` naming the tensor
+    /// that is missing or has the wrong shape.
+    public init(_ file: TensorFile, path: String) throws {
+        let reader = TensorReader(file: file, path: path)
+        let f = Self.features
+        var head = try reader.conv("head.conv", kernel: 9, in: 3, out: f)
+        head.weights = head.weights.map { $0 / 255 }
+        self.head = head
+        headSlopes = try reader.vector("head.prelu.alpha", f)
+        blocks = try (0..<Self.residualBlocks).map { i in
+            (conv1: try reader.conv("res.\(i).conv1", kernel: 3, in: f, out: f, batchNorm: "res.\(i).bn1"),
+             slopes: try reader.vector("res.\(i).prelu.alpha", f),
+             conv2: try reader.conv("res.\(i).conv2", kernel: 3, in: f, out: f, batchNorm: "res.\(i).bn2"))
+        }
+        trunk = try reader.conv("trunk.conv", kernel: 3, in: f, out: f, batchNorm: "trunk.bn")
+        upsample = try (0..<2).map { i in
+            (conv: try reader.conv("up.\(i).conv", kernel: 3, in: f, out: 4 * f),
+             slopes: try reader.vector("up.\(i).prelu.alpha", f))
+        }
+        tail = try reader.conv("tail.conv", kernel: 9, in: f, out: 3)
+    }
+}
+
+/// Typed access to a weight file's tensors, with the file named in every error.
+struct TensorReader {
+    let file: TensorFile
+    let path: String
+
+    func tensor(_ name: String, _ shape: [Int]) throws -> [Float] {
+        guard let t = file.tensors[name] else {
+            throw ModelFormatError(.layoutMismatch, file: path, "missing tensor \(name) (is this an SRGAN generator file?)")
+        }
+        guard t.shape == shape else {
+            throw ModelFormatError(.layoutMismatch, file: path, "tensor \(name): expected shape \(shape), found \(t.shape)")
+        }
+        return t.values
+    }
+
+    func vector(_ name: String, _ count: Int) throws -> [Float] { try tensor(name, [count]) }
+
+    /// A convolution, with the batch norm that follows it (if named) folded in:
+    /// `gamma · (conv(x) + b − mean) / sqrt(var + ε) + beta` is again a convolution, with each
+    /// output channel's kernel scaled by `gamma / sqrt(var + ε)`. Folding runs in Double so the
+    /// folded weights round once.
+    func conv(_ name: String, kernel k: Int, in ic: Int, out oc: Int, batchNorm: String? = nil) throws -> ConvParameters {
+        var weights = try tensor("\(name).weight", [k, k, ic, oc])
+        var bias = try vector("\(name).bias", oc)
+        if let bn = batchNorm {
+            let gamma = try vector("\(bn).gamma", oc), beta = try vector("\(bn).beta", oc)
+            let mean = try vector("\(bn).mean", oc), variance = try vector("\(bn).var", oc)
+            let scale = (0..<oc).map { Double(gamma[$0]) / (Double(variance[$0]) + GeneratorWeights.batchNormEpsilon).squareRoot() }
+            for i in weights.indices { weights[i] = Float(Double(weights[i]) * scale[i % oc]) }
+            for o in 0..<oc { bias[o] = Float((Double(bias[o]) - Double(mean[o])) * scale[o] + Double(beta[o])) }
+        }
+        return ConvParameters(kernel: k, inChannels: ic, outChannels: oc, weights: weights, bias: bias)
+    }
+}
