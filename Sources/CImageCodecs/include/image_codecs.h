@@ -1,2 +1,157 @@
-// Placeholder: replaced by the codec target.
-int ic_placeholder(void);
+/*
+ * image_codecs.h — the only door between Swift and libpng / libjpeg.
+ *
+ * Both libraries report errors by longjmp (libjpeg would otherwise call
+ * exit()), and a longjmp across Swift frames is undefined behaviour. So every
+ * function here is a whole operation that does its own setjmp, never calls
+ * back into Swift, and reports failure as an ic_status plus a one-line
+ * message in a caller-owned ic_error. Nothing is ever printed and nothing
+ * calls exit().
+ *
+ * The API streams rows so that huge images can be processed band by band:
+ * opening a decoder reads only the header (no pixel buffer is allocated), and
+ * rows are then pulled a few at a time; the encoder is fed rows the same way.
+ *
+ * A handle that has reported an error is dead: later calls on it return the
+ * same error. Handles are not thread-safe; use each from one thread at a time.
+ */
+#ifndef IMAGE_CODECS_H
+#define IMAGE_CODECS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ic_status {
+    IC_OK = 0,
+    /* An operating-system call failed; ic_error.sys_errno says which errno. */
+    IC_ERR_SYSTEM = 1,
+    /* The file has zero bytes. */
+    IC_ERR_EMPTY = 2,
+    /* Not PNG/JPEG, or a PNG/JPEG variant we do not handle. */
+    IC_ERR_UNSUPPORTED = 3,
+    /* The codec rejected the data (bad CRC, bad Huffman code, bad header…). */
+    IC_ERR_CORRUPT = 4,
+    /* The data ends before the image does. */
+    IC_ERR_TRUNCATED = 5,
+    /* width × height exceeds the caller's limit. Checked before allocating. */
+    IC_ERR_TOO_LARGE = 6,
+    /* Writing the output failed (I/O error, disk full, codec refused). */
+    IC_ERR_WRITE = 7,
+    IC_ERR_OUT_OF_MEMORY = 8,
+    /* The caller broke the protocol (too many rows, bad parameters…). */
+    IC_ERR_USAGE = 9
+} ic_status;
+
+typedef enum ic_format {
+    IC_FORMAT_UNKNOWN = 0,
+    IC_FORMAT_PNG = 1,
+    IC_FORMAT_JPEG = 2
+} ic_format;
+
+/* Metadata blobs carried as raw bytes, without container framing:
+ * EXIF is the TIFF structure (starting "II*\0" or "MM\0*"), i.e. without
+ * JPEG's "Exif\0\0" prefix; XMP is the XML packet; ICC is the whole profile
+ * (JPEG's numbered APP2 chunks reassembled, PNG's iCCP decompressed). */
+typedef enum ic_meta_kind {
+    IC_META_EXIF = 0,
+    IC_META_XMP = 1,
+    IC_META_ICC = 2
+} ic_meta_kind;
+#define IC_META_KIND_COUNT 3
+
+#define IC_MESSAGE_CAPACITY 256
+
+typedef struct ic_error {
+    int sys_errno;                      /* set with IC_ERR_SYSTEM / IC_ERR_WRITE when an OS call failed, else 0 */
+    char message[IC_MESSAGE_CAPACITY];  /* one line, NUL-terminated, never names the path (the caller knows it) */
+} ic_error;
+
+/* What the decoder will deliver, i.e. after its transformations:
+ * PNG palette → RGB (RGBA if tRNS), gray < 8 bit → 8 bit, tRNS → alpha,
+ * 16-bit kept (host byte order); JPEG gray → 1 channel, anything else → RGB. */
+typedef struct ic_info {
+    uint32_t width;
+    uint32_t height;
+    int channels;    /* 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA */
+    int bit_depth;   /* 8 or 16; rows hold uint8_t or uint16_t samples */
+    int format;      /* ic_format */
+    int interlaced;  /* PNG Adam7 or progressive JPEG */
+} ic_info;
+
+typedef struct ic_decoder ic_decoder;
+typedef struct ic_encoder ic_encoder;
+
+/* ---- Decoding ---------------------------------------------------------- */
+
+/* Opens `path`, recognises the format by its magic bytes (never by the
+ * extension), and reads the header and metadata. Refuses with
+ * IC_ERR_TOO_LARGE when width*height > max_pixels (0 = no limit) before any
+ * pixel memory is allocated. On success *out is a handle to free with
+ * ic_decoder_close; on failure *out is NULL.
+ *
+ * Memory: a non-interlaced PNG or baseline JPEG needs one row at a time.
+ * An interlaced PNG is decoded whole on the first ic_decoder_read_rows call
+ * (Adam7 spreads every row over seven passes), and libjpeg buffers a
+ * progressive JPEG's coefficients for the whole image during open. */
+ic_status ic_decoder_open(const char *path, uint64_t max_pixels,
+                          ic_decoder **out, ic_info *info, ic_error *err);
+
+/* Decodes the next `count` rows (or fewer at the end) into `rows`, which must
+ * hold count * width * channels samples of bit_depth bits, tightly packed.
+ * *rows_read receives how many rows were written. Reading past the last row
+ * is not an error: *rows_read is 0. After the last row the rest of the file
+ * is checked too, so a file cut off after its pixels still fails. */
+ic_status ic_decoder_read_rows(ic_decoder *dec, uint32_t count, void *rows,
+                               uint32_t *rows_read, ic_error *err);
+
+/* The metadata blob of `kind` found in the header, or NULL. The bytes belong
+ * to the decoder and live until ic_decoder_close. PNG chunks placed after the
+ * image data are not seen (they would need the whole image read first). */
+const uint8_t *ic_decoder_metadata(const ic_decoder *dec, ic_meta_kind kind,
+                                   size_t *length);
+
+void ic_decoder_close(ic_decoder *dec);
+
+/* ---- Encoding ---------------------------------------------------------- */
+
+typedef struct ic_encode_params {
+    uint32_t width;
+    uint32_t height;
+    int channels;   /* 1–4; JPEG takes only 1 or 3 (alpha is refused, not dropped) */
+    int bit_depth;  /* 8 or 16; JPEG takes only 8 */
+    int format;     /* IC_FORMAT_PNG or IC_FORMAT_JPEG */
+    int quality;    /* JPEG 1–100; ignored for PNG */
+} ic_encode_params;
+
+/* Creates `path` exclusively (O_EXCL: it must not exist, so a temp name can
+ * never clobber someone's file) and prepares an encoder. Nothing is encoded
+ * until the first row or ic_encoder_finish, so metadata may be added first. */
+ic_status ic_encoder_open(const char *path, const ic_encode_params *params,
+                          ic_encoder **out, ic_error *err);
+
+/* Attaches a metadata blob (copied). Only before the first row. */
+ic_status ic_encoder_set_metadata(ic_encoder *enc, ic_meta_kind kind,
+                                  const uint8_t *data, size_t length,
+                                  ic_error *err);
+
+/* Encodes `count` rows laid out as in ic_decoder_read_rows. */
+ic_status ic_encoder_write_rows(ic_encoder *enc, uint32_t count,
+                                const void *rows, ic_error *err);
+
+/* Completes the file once every row is written, flushes it and fsyncs it,
+ * then closes it. Renaming it into place is the caller's business. */
+ic_status ic_encoder_finish(ic_encoder *enc, ic_error *err);
+
+/* Frees the handle (closing the file if finish was not reached). It does not
+ * delete the file: the caller owns the path and removes it on failure. */
+void ic_encoder_close(ic_encoder *enc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * Private to CImageCodecs: the handle layouts and the helpers shared by the
+ * PNG and JPEG halves. Swift never sees this file (it is outside include/).
+ */
+#ifndef IMAGE_CODECS_INTERNAL_H
+#define IMAGE_CODECS_INTERNAL_H
+
+#include <setjmp.h>
+#include <stdio.h>   /* jpeglib.h needs FILE and size_t declared first */
+#include <png.h>
+#include <jpeglib.h>
+
+#include "image_codecs.h"
+
+typedef struct ic_blob {
+    uint8_t *data;
+    size_t length;
+} ic_blob;
+
+/* Where a libpng/libjpeg error handler leaves its verdict before it
+ * longjmps back to the operation's setjmp. */
+typedef struct ic_failure {
+    jmp_buf jump;
+    ic_status status;     /* IC_OK while healthy; sticky once set */
+    int sys_errno;
+    int hit_eof;          /* our read callback ran out of bytes */
+    ic_status codec_status; /* what a codec's own error means: CORRUPT reading, WRITE writing */
+    char message[IC_MESSAGE_CAPACITY];
+} ic_failure;
+
+struct ic_decoder {
+    FILE *file;
+    ic_info info;
+    uint32_t next_row;
+    size_t row_bytes;
+    ic_failure fail;
+    ic_blob metadata[IC_META_KIND_COUNT];
+
+    /* PNG */
+    png_structp png;
+    png_infop png_info;
+    uint8_t *whole_image;          /* interlaced PNG only */
+    uint8_t **row_pointers;        /* interlaced PNG only; kept here so a longjmp cannot leak it */
+
+    /* JPEG */
+    int jpeg_created;
+    struct jpeg_decompress_struct jpeg;
+    struct jpeg_error_mgr jpeg_err;
+    int jpeg_cmyk;                 /* rows arrive as CMYK and are converted here */
+    int jpeg_cmyk_inverted;        /* Adobe's convention: 0 means full ink */
+    uint8_t *cmyk_row;
+};
+
+struct ic_encoder {
+    FILE *file;
+    ic_encode_params params;
+    uint32_t next_row;
+    int started;
+    int finished;
+    ic_failure fail;
+    ic_blob metadata[IC_META_KIND_COUNT];
+
+    png_structp png;
+    png_infop png_info;
+
+    int jpeg_created;
+    struct jpeg_compress_struct jpeg;
+    struct jpeg_error_mgr jpeg_err;
+};
+
+/* Records a failure (first one wins) and copies it to the caller. */
+void ic_fail(ic_failure *fail, ic_status status, int sys_errno,
+             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Copies a recorded failure out to the caller's ic_error. */
+ic_status ic_report(const ic_failure *fail, ic_error *err);
+void ic_error_set(ic_error *err, int sys_errno, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Copies with a trailing NUL beyond `length`, because libpng measures
+ * iTXt text with strlen. Returns 0 when out of memory. */
+int ic_blob_set(ic_blob *blob, const uint8_t *data, size_t length);
+void ic_blob_free(ic_blob *blob);
+int ic_host_is_little_endian(void);
+
+/* Points libjpeg's error manager at handlers that record into the
+ * ic_failure found in client_data and longjmp to it; nothing is printed. */
+void ic_jpeg_install_error_handlers(struct jpeg_error_mgr *mgr);
+
+/* Format halves. Each does its own setjmp. */
+ic_status ic_png_open(ic_decoder *dec, uint64_t max_pixels);
+ic_status ic_png_read_rows(ic_decoder *dec, uint32_t count, uint8_t *rows, uint32_t *rows_read);
+void ic_png_destroy(ic_decoder *dec);
+
+ic_status ic_jpeg_open(ic_decoder *dec, uint64_t max_pixels);
+ic_status ic_jpeg_read_rows(ic_decoder *dec, uint32_t count, uint8_t *rows, uint32_t *rows_read);
+void ic_jpeg_destroy(ic_decoder *dec);
+
+ic_status ic_png_encoder_start(ic_encoder *enc);
+ic_status ic_png_encoder_write(ic_encoder *enc, uint32_t count, const uint8_t *rows);
+ic_status ic_png_encoder_finish(ic_encoder *enc);
+void ic_png_encoder_destroy(ic_encoder *enc);
+
+ic_status ic_jpeg_encoder_start(ic_encoder *enc);
+ic_status ic_jpeg_encoder_write(ic_encoder *enc, uint32_t count, const uint8_t *rows);
+ic_status ic_jpeg_encoder_finish(ic_encoder *enc);
+void ic_jpeg_encoder_destroy(ic_encoder *enc);
+
+#endif

@@ -1,0 +1,65 @@
+/* Error recording and small helpers shared by every codec operation. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec_internal.h"
+
+/* Messages become one line in Swift's error description. */
+static void flatten_line(char *s) {
+    for (; *s; s++) {
+        if (*s == '\n' || *s == '\r' || *s == '\t') *s = ' ';
+    }
+}
+
+void ic_fail(ic_failure *fail, ic_status status, int sys_errno, const char *fmt, ...) {
+    if (fail->status != IC_OK) return;  /* the first cause is the useful one */
+    fail->status = status;
+    fail->sys_errno = sys_errno;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(fail->message, sizeof fail->message, fmt, ap);
+    va_end(ap);
+    flatten_line(fail->message);
+}
+
+ic_status ic_report(const ic_failure *fail, ic_error *err) {
+    if (err) {
+        err->sys_errno = fail->sys_errno;
+        memcpy(err->message, fail->message, sizeof err->message);
+        err->message[sizeof err->message - 1] = '\0';
+    }
+    return fail->status;
+}
+
+void ic_error_set(ic_error *err, int sys_errno, const char *fmt, ...) {
+    if (!err) return;
+    err->sys_errno = sys_errno;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    flatten_line(err->message);
+}
+
+int ic_blob_set(ic_blob *blob, const uint8_t *data, size_t length) {
+    ic_blob_free(blob);
+    if (!data || length == 0) return 1;
+    blob->data = malloc(length + 1);
+    if (!blob->data) return 0;
+    memcpy(blob->data, data, length);
+    blob->data[length] = 0;
+    blob->length = length;
+    return 1;
+}
+
+void ic_blob_free(ic_blob *blob) {
+    free(blob->data);
+    blob->data = NULL;
+    blob->length = 0;
+}
+
+int ic_host_is_little_endian(void) {
+    const uint16_t probe = 1;
+    return *(const uint8_t *)&probe == 1;
+}

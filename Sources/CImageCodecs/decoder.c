@@ -1,0 +1,189 @@
+/*
+ * Decoder entry points: open the file safely, recognise the format from its
+ * first bytes, then hand over to the PNG or JPEG half.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "codec_internal.h"
+
+static const uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+
+/* Names a few formats people will drop into the folder, so the refusal says
+ * "this is a WebP" instead of just "not an image". */
+static const char *foreign_format_name(const uint8_t *b, size_t n) {
+    if (n >= 6 && (memcmp(b, "GIF87a", 6) == 0 || memcmp(b, "GIF89a", 6) == 0)) return "GIF";
+    if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0) return "WebP";
+    if (n >= 12 && memcmp(b + 4, "ftyp", 4) == 0) return "HEIF/AVIF/MP4 (ISO media)";
+    if (n >= 4 && (memcmp(b, "II*\0", 4) == 0 || memcmp(b, "MM\0*", 4) == 0)) return "TIFF";
+    if (n >= 2 && b[0] == 'B' && b[1] == 'M') return "BMP";
+    return NULL;
+}
+
+/* Opens without blocking (a FIFO would otherwise hang the daemon) and only
+ * accepts regular files. Returns a FILE* or NULL with err filled in. */
+static FILE *open_regular_file(const char *path, ic_status *status, ic_error *err) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        int e = errno;
+        *status = IC_ERR_SYSTEM;
+        ic_error_set(err, e, "cannot open: %s", strerror(e));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        *status = IC_ERR_SYSTEM;
+        ic_error_set(err, e, "cannot stat: %s", strerror(e));
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        *status = IC_ERR_SYSTEM;
+        ic_error_set(err, EISDIR, "is a directory, not an image file");
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        *status = IC_ERR_UNSUPPORTED;
+        ic_error_set(err, 0, "not a regular file");
+        return NULL;
+    }
+    if (st.st_size == 0) {
+        close(fd);
+        *status = IC_ERR_EMPTY;
+        ic_error_set(err, 0, "file is empty (0 bytes)");
+        return NULL;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    FILE *file = fdopen(fd, "rb");
+    if (!file) {
+        int e = errno;
+        close(fd);
+        *status = IC_ERR_SYSTEM;
+        ic_error_set(err, e, "cannot open: %s", strerror(e));
+        return NULL;
+    }
+    return file;
+}
+
+static ic_status sniff_format(FILE *file, ic_format *format, ic_error *err) {
+    uint8_t head[16];
+    size_t n = fread(head, 1, sizeof head, file);
+    if (ferror(file)) {
+        int e = errno;
+        ic_error_set(err, e, "cannot read: %s", strerror(e));
+        return IC_ERR_SYSTEM;
+    }
+    if (fseek(file, 0, SEEK_SET) != 0) {
+        int e = errno;
+        ic_error_set(err, e, "cannot seek: %s", strerror(e));
+        return IC_ERR_SYSTEM;
+    }
+    if (n >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF) {
+        *format = IC_FORMAT_JPEG;
+        return IC_OK;
+    }
+    size_t png_len = n < sizeof png_signature ? n : sizeof png_signature;
+    if (png_len > 0 && memcmp(head, png_signature, png_len) == 0) {
+        if (png_len == sizeof png_signature) {
+            *format = IC_FORMAT_PNG;
+            return IC_OK;
+        }
+        ic_error_set(err, 0, "truncated inside the PNG signature (%zu bytes)", n);
+        return IC_ERR_TRUNCATED;
+    }
+    if (n < 3 && n > 0 && head[0] == 0xFF && (n == 1 || head[1] == 0xD8)) {
+        ic_error_set(err, 0, "truncated inside the JPEG signature (%zu bytes)", n);
+        return IC_ERR_TRUNCATED;
+    }
+    const char *foreign = foreign_format_name(head, n);
+    if (foreign) {
+        ic_error_set(err, 0, "unsupported format: content is %s, only PNG and JPEG are read", foreign);
+    } else {
+        ic_error_set(err, 0, "unsupported format: content is neither PNG nor JPEG (unrecognised leading bytes)");
+    }
+    return IC_ERR_UNSUPPORTED;
+}
+
+ic_status ic_decoder_open(const char *path, uint64_t max_pixels,
+                          ic_decoder **out, ic_info *info, ic_error *err) {
+    if (out) *out = NULL;
+    if (!path || !out || !info) {
+        ic_error_set(err, 0, "internal: ic_decoder_open called with NULL");
+        return IC_ERR_USAGE;
+    }
+    ic_status status = IC_OK;
+    FILE *file = open_regular_file(path, &status, err);
+    if (!file) return status;
+
+    ic_format format = IC_FORMAT_UNKNOWN;
+    status = sniff_format(file, &format, err);
+    if (status != IC_OK) {
+        fclose(file);
+        return status;
+    }
+
+    ic_decoder *dec = calloc(1, sizeof *dec);
+    if (!dec) {
+        fclose(file);
+        ic_error_set(err, ENOMEM, "out of memory");
+        return IC_ERR_OUT_OF_MEMORY;
+    }
+    dec->file = file;
+    dec->info.format = format;
+
+    status = format == IC_FORMAT_PNG ? ic_png_open(dec, max_pixels)
+                                     : ic_jpeg_open(dec, max_pixels);
+    if (status != IC_OK) {
+        ic_report(&dec->fail, err);
+        ic_decoder_close(dec);
+        return status;
+    }
+    *info = dec->info;
+    *out = dec;
+    return IC_OK;
+}
+
+ic_status ic_decoder_read_rows(ic_decoder *dec, uint32_t count, void *rows,
+                               uint32_t *rows_read, ic_error *err) {
+    if (rows_read) *rows_read = 0;
+    if (!dec || !rows_read || (!rows && count > 0)) {
+        ic_error_set(err, 0, "internal: ic_decoder_read_rows called with NULL");
+        return IC_ERR_USAGE;
+    }
+    if (dec->fail.status != IC_OK) return ic_report(&dec->fail, err);
+    uint32_t remaining = dec->info.height - dec->next_row;
+    if (count > remaining) count = remaining;
+    if (count == 0) return IC_OK;
+
+    ic_status status = dec->info.format == IC_FORMAT_PNG
+        ? ic_png_read_rows(dec, count, rows, rows_read)
+        : ic_jpeg_read_rows(dec, count, rows, rows_read);
+    if (status != IC_OK) return ic_report(&dec->fail, err);
+    return IC_OK;
+}
+
+const uint8_t *ic_decoder_metadata(const ic_decoder *dec, ic_meta_kind kind, size_t *length) {
+    if (length) *length = 0;
+    if (!dec || (int)kind < 0 || (int)kind >= IC_META_KIND_COUNT) return NULL;
+    const ic_blob *blob = &dec->metadata[kind];
+    if (!blob->data) return NULL;
+    if (length) *length = blob->length;
+    return blob->data;
+}
+
+void ic_decoder_close(ic_decoder *dec) {
+    if (!dec) return;
+    if (dec->info.format == IC_FORMAT_PNG) ic_png_destroy(dec);
+    else if (dec->info.format == IC_FORMAT_JPEG) ic_jpeg_destroy(dec);
+    for (int i = 0; i < IC_META_KIND_COUNT; i++) ic_blob_free(&dec->metadata[i]);
+    if (dec->file) fclose(dec->file);
+    free(dec);
+}

@@ -1,1 +1,0 @@
-int ic_placeholder(void) { return 0; }

@@ -1,0 +1,177 @@
+/*
+ * JPEG decoding through libjpeg(-turbo)'s scanline API. Progressive files go
+ * through the same calls; libjpeg buffers their coefficients internally.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec_internal.h"
+
+static const char exif_prefix[6] = {'E', 'x', 'i', 'f', 0, 0};
+static const char xmp_prefix[] = "http://ns.adobe.com/xap/1.0/";  /* plus its NUL */
+
+static void out_of_memory(ic_decoder *dec) {
+    ic_fail(&dec->fail, IC_ERR_OUT_OF_MEMORY, ENOMEM, "out of memory copying metadata");
+    longjmp(dec->fail.jump, 1);
+}
+
+static void keep_metadata(ic_decoder *dec) {
+    for (jpeg_saved_marker_ptr m = dec->jpeg.marker_list; m; m = m->next) {
+        if (m->marker != JPEG_APP0 + 1) continue;
+        if (!dec->metadata[IC_META_EXIF].data && m->data_length > sizeof exif_prefix &&
+            memcmp(m->data, exif_prefix, sizeof exif_prefix) == 0) {
+            if (!ic_blob_set(&dec->metadata[IC_META_EXIF], m->data + sizeof exif_prefix,
+                             m->data_length - sizeof exif_prefix)) out_of_memory(dec);
+        } else if (!dec->metadata[IC_META_XMP].data && m->data_length > sizeof xmp_prefix &&
+                   memcmp(m->data, xmp_prefix, sizeof xmp_prefix) == 0) {
+            if (!ic_blob_set(&dec->metadata[IC_META_XMP], m->data + sizeof xmp_prefix,
+                             m->data_length - sizeof xmp_prefix)) out_of_memory(dec);
+        }
+    }
+    /* Reassembles the numbered APP2 chunks; a broken sequence only warns
+     * (tolerated) and yields no profile. */
+    JOCTET *icc = NULL;
+    unsigned int icc_length = 0;
+    if (jpeg_read_icc_profile(&dec->jpeg, &icc, &icc_length) && icc) {
+        int ok = ic_blob_set(&dec->metadata[IC_META_ICC], icc, icc_length);
+        free(icc);
+        if (!ok) out_of_memory(dec);
+    }
+}
+
+ic_status ic_jpeg_open(ic_decoder *dec, uint64_t max_pixels) {
+    ic_failure *fail = &dec->fail;
+    fail->codec_status = IC_ERR_CORRUPT;
+    ic_jpeg_install_error_handlers(&dec->jpeg_err);
+    dec->jpeg.err = &dec->jpeg_err;
+    dec->jpeg.client_data = fail;
+    if (setjmp(fail->jump)) return fail->status;
+
+    /* Set first: jpeg_create zeroes the struct before anything can fail, so
+     * destroying a half-created one is safe. */
+    dec->jpeg_created = 1;
+    jpeg_create_decompress(&dec->jpeg);
+    jpeg_stdio_src(&dec->jpeg, dec->file);
+    jpeg_save_markers(&dec->jpeg, JPEG_APP0 + 1, 0xFFFF);
+    jpeg_save_markers(&dec->jpeg, JPEG_APP0 + 2, 0xFFFF);
+    jpeg_read_header(&dec->jpeg, TRUE);
+
+    JDIMENSION width = dec->jpeg.image_width, height = dec->jpeg.image_height;
+    if (max_pixels != 0 && (uint64_t)width * (uint64_t)height > max_pixels) {
+        ic_fail(fail, IC_ERR_TOO_LARGE, 0,
+                "image is %u x %u = %llu pixels, above the limit of %llu",
+                (unsigned)width, (unsigned)height,
+                (unsigned long long)width * height, (unsigned long long)max_pixels);
+        return fail->status;
+    }
+
+    int channels = 0;
+    switch (dec->jpeg.jpeg_color_space) {
+    case JCS_GRAYSCALE:
+        dec->jpeg.out_color_space = JCS_GRAYSCALE;
+        channels = 1;
+        break;
+    case JCS_YCbCr:
+    case JCS_RGB:
+        dec->jpeg.out_color_space = JCS_RGB;
+        channels = 3;
+        break;
+    case JCS_CMYK:
+    case JCS_YCCK:
+        /* libjpeg turns YCCK into CMYK; CMYK → RGB is done here, per row. */
+        dec->jpeg.out_color_space = JCS_CMYK;
+        dec->jpeg_cmyk = 1;
+        /* Photoshop writes CMYK inverted and marks it with an Adobe APP14
+         * segment; without one, assume the plain convention. */
+        dec->jpeg_cmyk_inverted = dec->jpeg.saw_Adobe_marker;
+        channels = 3;
+        break;
+    default:
+        ic_fail(fail, IC_ERR_UNSUPPORTED, 0,
+                "unsupported JPEG colour space (%d components of unknown meaning)",
+                dec->jpeg.num_components);
+        return fail->status;
+    }
+
+    keep_metadata(dec);
+    dec->info.interlaced = dec->jpeg.progressive_mode ? 1 : 0;
+    jpeg_start_decompress(&dec->jpeg);
+
+    int expected = dec->jpeg_cmyk ? 4 : channels;
+    if (dec->jpeg.output_components != expected) {
+        ic_fail(fail, IC_ERR_UNSUPPORTED, 0, "libjpeg produced %d components, expected %d",
+                dec->jpeg.output_components, expected);
+        return fail->status;
+    }
+    if (dec->jpeg_cmyk) {
+        dec->cmyk_row = malloc((size_t)width * 4);
+        if (!dec->cmyk_row) {
+            ic_fail(fail, IC_ERR_OUT_OF_MEMORY, ENOMEM, "out of memory");
+            return fail->status;
+        }
+    }
+    dec->info.width = width;
+    dec->info.height = height;
+    dec->info.channels = channels;
+    dec->info.bit_depth = 8;
+    dec->row_bytes = (size_t)width * channels;
+    return IC_OK;
+}
+
+static inline uint8_t ink_product(unsigned a, unsigned b) {
+    return (uint8_t)((a * b + 127) / 255);
+}
+
+/* Multiplicative CMYK → RGB without a colour profile: good enough to make a
+ * print-ready file viewable, not colour-managed. */
+static void cmyk_to_rgb(const uint8_t *cmyk, uint8_t *rgb, uint32_t width, int inverted) {
+    for (uint32_t x = 0; x < width; x++, cmyk += 4, rgb += 3) {
+        unsigned c = cmyk[0], m = cmyk[1], y = cmyk[2], k = cmyk[3];
+        if (!inverted) {
+            c = 255 - c;
+            m = 255 - m;
+            y = 255 - y;
+            k = 255 - k;
+        }
+        /* Here each value is "how much paper shows through" (255 = none). */
+        rgb[0] = ink_product(c, k);
+        rgb[1] = ink_product(m, k);
+        rgb[2] = ink_product(y, k);
+    }
+}
+
+ic_status ic_jpeg_read_rows(ic_decoder *dec, uint32_t count, uint8_t *rows, uint32_t *rows_read) {
+    ic_failure *fail = &dec->fail;
+    volatile uint32_t done = 0;
+    if (setjmp(fail->jump)) {
+        *rows_read = done;
+        return fail->status;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        uint8_t *target = rows + (size_t)i * dec->row_bytes;
+        JSAMPROW row = dec->jpeg_cmyk ? dec->cmyk_row : target;
+        if (jpeg_read_scanlines(&dec->jpeg, &row, 1) != 1) {
+            ic_fail(fail, IC_ERR_CORRUPT, 0, "libjpeg returned no scanline at row %u",
+                    (unsigned)(dec->next_row + i));
+            return fail->status;
+        }
+        if (dec->jpeg_cmyk) cmyk_to_rgb(dec->cmyk_row, target, dec->info.width, dec->jpeg_cmyk_inverted);
+        done = i + 1;
+    }
+    dec->next_row += count;
+    *rows_read = count;
+    if (dec->next_row == dec->info.height) {
+        /* Reads up to EOI, so a file cut short after its last scanline
+         * still counts as truncated. */
+        jpeg_finish_decompress(&dec->jpeg);
+    }
+    return IC_OK;
+}
+
+void ic_jpeg_destroy(ic_decoder *dec) {
+    if (dec->jpeg_created) jpeg_destroy_decompress(&dec->jpeg);
+    dec->jpeg_created = 0;
+    free(dec->cmyk_row);
+    dec->cmyk_row = NULL;
+}

@@ -1,0 +1,82 @@
+/* JPEG encoding, row by row, with libjpeg(-turbo). Baseline, 8-bit, gray or RGB. */
+#include <string.h>
+
+#include "codec_internal.h"
+
+static const char exif_prefix[6] = {'E', 'x', 'i', 'f', 0, 0};
+static const char xmp_prefix[] = "http://ns.adobe.com/xap/1.0/";  /* plus its NUL */
+#define MAX_MARKER_PAYLOAD 65533u
+
+static int write_app1(ic_encoder *enc, const char *prefix, size_t prefix_length, const ic_blob *blob,
+                      const char *what) {
+    if (blob->length + prefix_length > MAX_MARKER_PAYLOAD) {
+        /* Extended XMP / multi-segment EXIF are not written. */
+        ic_fail(&enc->fail, IC_ERR_UNSUPPORTED, 0,
+                "%s block of %zu bytes does not fit in one JPEG APP1 segment", what, blob->length);
+        return 0;
+    }
+    jpeg_write_m_header(&enc->jpeg, JPEG_APP0 + 1, (unsigned)(blob->length + prefix_length));
+    for (size_t i = 0; i < prefix_length; i++) jpeg_write_m_byte(&enc->jpeg, (unsigned char)prefix[i]);
+    for (size_t i = 0; i < blob->length; i++) jpeg_write_m_byte(&enc->jpeg, blob->data[i]);
+    return 1;
+}
+
+ic_status ic_jpeg_encoder_start(ic_encoder *enc) {
+    ic_failure *fail = &enc->fail;
+    ic_jpeg_install_error_handlers(&enc->jpeg_err);
+    enc->jpeg.err = &enc->jpeg_err;
+    enc->jpeg.client_data = fail;
+    if (setjmp(fail->jump)) return fail->status;
+
+    enc->jpeg_created = 1;
+    jpeg_create_compress(&enc->jpeg);
+    jpeg_stdio_dest(&enc->jpeg, enc->file);
+    const ic_encode_params *p = &enc->params;
+    enc->jpeg.image_width = p->width;
+    enc->jpeg.image_height = p->height;
+    enc->jpeg.input_components = p->channels;
+    enc->jpeg.in_color_space = p->channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(&enc->jpeg);
+    jpeg_set_quality(&enc->jpeg, p->quality, TRUE);
+    enc->jpeg.optimize_coding = TRUE;
+    if (p->channels == 3 && p->quality >= 90) {
+        /* At high quality, 4:2:0 chroma subsampling is the visible loss
+         * (colour fringes on fine detail, which upscaled output is full of). */
+        enc->jpeg.comp_info[0].h_samp_factor = 1;
+        enc->jpeg.comp_info[0].v_samp_factor = 1;
+    }
+    jpeg_start_compress(&enc->jpeg, TRUE);
+
+    if (enc->metadata[IC_META_EXIF].data &&
+        !write_app1(enc, exif_prefix, sizeof exif_prefix, &enc->metadata[IC_META_EXIF], "EXIF"))
+        return fail->status;
+    if (enc->metadata[IC_META_XMP].data &&
+        !write_app1(enc, xmp_prefix, sizeof xmp_prefix, &enc->metadata[IC_META_XMP], "XMP"))
+        return fail->status;
+    const ic_blob *icc = &enc->metadata[IC_META_ICC];
+    if (icc->data) jpeg_write_icc_profile(&enc->jpeg, icc->data, (unsigned)icc->length);
+    return IC_OK;
+}
+
+ic_status ic_jpeg_encoder_write(ic_encoder *enc, uint32_t count, const uint8_t *rows) {
+    ic_failure *fail = &enc->fail;
+    if (setjmp(fail->jump)) return fail->status;
+    size_t row_bytes = (size_t)enc->params.width * enc->params.channels;
+    for (uint32_t i = 0; i < count; i++) {
+        JSAMPROW row = (JSAMPROW)(rows + (size_t)i * row_bytes);  /* libjpeg only reads it */
+        jpeg_write_scanlines(&enc->jpeg, &row, 1);
+    }
+    return IC_OK;
+}
+
+ic_status ic_jpeg_encoder_finish(ic_encoder *enc) {
+    ic_failure *fail = &enc->fail;
+    if (setjmp(fail->jump)) return fail->status;
+    jpeg_finish_compress(&enc->jpeg);
+    return IC_OK;
+}
+
+void ic_jpeg_encoder_destroy(ic_encoder *enc) {
+    if (enc->jpeg_created) jpeg_destroy_compress(&enc->jpeg);
+    enc->jpeg_created = 0;
+}
