@@ -1,0 +1,146 @@
+/// Streaming decoding: open a PNG or JPEG, learn its shape from the header,
+/// then pull rows a band at a time so memory stays bounded however large the
+/// image is (except interlaced PNG and progressive JPEG; see `ImageInfo`).
+import CImageCodecs
+
+public final class ImageReader {
+    /// A 10 000 × 10 000 image. Enough for any camera, small enough that a
+    /// hostile header cannot make us allocate gigabytes.
+    public static let defaultMaxPixels = 100_000_000
+
+    public let path: String
+    public let info: ImageInfo
+    /// EXIF, XMP and ICC found before the pixel data.
+    public let metadata: ImageMetadata
+    public private(set) var rowsRead = 0
+    public var rowsRemaining: Int { info.height - rowsRead }
+
+    private let handle: OpaquePointer
+
+    /// Reads only the header: the format is recognised from the file's
+    /// content, never its extension, and `maxPixels` is enforced before any
+    /// pixel memory exists (`0` means no limit).
+    public init(path: String, maxPixels: Int = ImageReader.defaultMaxPixels) throws(ImageError) {
+        guard maxPixels >= 0 else {
+            throw ImageError(.invalidArgument, path: path, detail: "maxPixels must not be negative")
+        }
+        self.path = path
+        var handle: OpaquePointer?
+        var raw = ic_info()
+        var error = ic_error()
+        let status = ic_decoder_open(path, UInt64(maxPixels), &handle, &raw, &error)
+        guard status == IC_OK, let handle else {
+            throw ImageError(status: status, error: error, path: path)
+        }
+        self.handle = handle
+        guard let format = ImageFormat(codecFormat: raw.format) else {
+            ic_decoder_close(handle)
+            throw ImageError(.unsupportedFormat, path: path, detail: "codec reported an unknown format")
+        }
+        info = ImageInfo(width: Int(raw.width), height: Int(raw.height), channels: Int(raw.channels),
+                         bitDepth: Int(raw.bit_depth), format: format, isInterlaced: raw.interlaced != 0)
+        metadata = ImageMetadata(exif: Self.blob(handle, IC_META_EXIF),
+                                 xmp: Self.blob(handle, IC_META_XMP),
+                                 iccProfile: Self.blob(handle, IC_META_ICC))
+    }
+
+    deinit {
+        ic_decoder_close(handle)
+    }
+
+    private static func blob(_ handle: OpaquePointer, _ kind: ic_meta_kind) -> [UInt8]? {
+        var length = 0
+        guard let bytes = ic_decoder_metadata(handle, kind, &length), length > 0 else { return nil }
+        return Array(UnsafeBufferPointer(start: bytes, count: length))
+    }
+
+    // MARK: Reading rows
+
+    /// Decodes up to `count` rows of 8-bit samples into `buffer` (interleaved,
+    /// `info.samplesPerRow` per row) and returns how many rows it decoded:
+    /// fewer at the end of the image, 0 after it.
+    @discardableResult
+    public func readRows(count: Int, into buffer: UnsafeMutableBufferPointer<UInt8>) throws(ImageError) -> Int {
+        try checkDepth(8, requestedBy: "UInt8")
+        return try decode(count: count, into: UnsafeMutableRawBufferPointer(buffer), capacity: buffer.count)
+    }
+
+    /// Decodes up to `count` rows of 16-bit samples (host byte order).
+    @discardableResult
+    public func readRows(count: Int, into buffer: UnsafeMutableBufferPointer<UInt16>) throws(ImageError) -> Int {
+        try checkDepth(16, requestedBy: "UInt16")
+        return try decode(count: count, into: UnsafeMutableRawBufferPointer(buffer), capacity: buffer.count)
+    }
+
+    /// Like the buffer-pointer form, resizing `samples` to exactly the rows
+    /// decoded. Reusing one array across calls avoids reallocating per band.
+    @discardableResult
+    public func readRows(count: Int, into samples: inout [UInt8]) throws(ImageError) -> Int {
+        try checkDepth(8, requestedBy: "UInt8")
+        return try decode(count: count, resizing: &samples)
+    }
+
+    @discardableResult
+    public func readRows(count: Int, into samples: inout [UInt16]) throws(ImageError) -> Int {
+        try checkDepth(16, requestedBy: "UInt16")
+        return try decode(count: count, resizing: &samples)
+    }
+
+    /// Decodes rows of either bit depth as floats on the 0…255 scale
+    /// (16-bit samples keep their fractional precision).
+    @discardableResult
+    public func readRows(count: Int, into floats: inout [Float]) throws(ImageError) -> Int {
+        let rows: Int
+        if info.bitDepth == 16 {
+            var samples: [UInt16] = []
+            rows = try decode(count: count, resizing: &samples)
+            SampleScale.convert(samples, into: &floats)
+        } else {
+            var samples: [UInt8] = []
+            rows = try decode(count: count, resizing: &samples)
+            SampleScale.convert(samples, into: &floats)
+        }
+        return rows
+    }
+
+    private func checkDepth(_ depth: Int, requestedBy type: String) throws(ImageError) {
+        guard info.bitDepth == depth else {
+            throw ImageError(.invalidArgument, path: path,
+                             detail: "image has \(info.bitDepth)-bit samples but \(type) rows were requested")
+        }
+    }
+
+    private func decode<Sample: FixedWidthInteger>(count: Int, resizing samples: inout [Sample]) throws(ImageError) -> Int {
+        let rows = max(0, min(count, rowsRemaining))
+        let needed = rows * info.samplesPerRow
+        if samples.count != needed {
+            samples = [Sample](repeating: 0, count: needed)
+        }
+        // withUnsafeMutableBytes only rethrows `any Error`; carry ours out as a Result.
+        let result = samples.withUnsafeMutableBytes { raw -> Result<Int, ImageError> in
+            do throws(ImageError) { return .success(try decode(count: rows, into: raw, capacity: needed)) }
+            catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    private func decode(count: Int, into raw: UnsafeMutableRawBufferPointer, capacity: Int) throws(ImageError) -> Int {
+        guard count >= 0 else {
+            throw ImageError(.invalidArgument, path: path, detail: "row count \(count) is negative")
+        }
+        let rows = min(count, rowsRemaining)
+        guard rows > 0 else { return 0 }
+        guard capacity >= rows * info.samplesPerRow else {
+            throw ImageError(.invalidArgument, path: path,
+                             detail: "buffer holds \(capacity) samples, \(rows) rows need \(rows * info.samplesPerRow)")
+        }
+        var done: UInt32 = 0
+        var error = ic_error()
+        let status = ic_decoder_read_rows(handle, UInt32(rows), raw.baseAddress, &done, &error)
+        rowsRead += Int(done)
+        guard status == IC_OK else {
+            throw ImageError(status: status, error: error, path: path)
+        }
+        return Int(done)
+    }
+}
