@@ -25,6 +25,7 @@ typedef struct ic_failure {
     int sys_errno;
     int hit_eof;          /* our read callback ran out of bytes */
     ic_status codec_status; /* what a codec's own error means: CORRUPT reading, WRITE writing */
+    int in_entropy_data;    /* JPEG: past the header, where stray bytes mean desynchronised data */
     char message[IC_MESSAGE_CAPACITY];
 } ic_failure;
 

@@ -53,12 +53,24 @@ static void error_exit(j_common_ptr cinfo) {
 /* libjpeg only *warns* about a truncated file or undecodable entropy data
  * and then fills the rest of the image with grey. For a photo pipeline a
  * silently grey-bottomed output is worse than a refusal, so those warnings
- * are fatal here. Milder ones (extraneous bytes before a marker, odd
- * progression) decode fine in every viewer and are tolerated. */
+ * are fatal here.
+ *
+ * libjpeg-turbo's fast Huffman path decodes an invalid code as zero without
+ * any warning, so damaged data usually shows only later, as a scan that ends
+ * before or after its marker: "premature end of data segment" or
+ * "extraneous bytes before marker". The latter is harmless padding when it
+ * occurs among header segments (and tolerated there, like other mild
+ * warnings), but once entropy-coded data has started it means the decoder
+ * lost its place, so it is fatal too. Damage that happens to keep the
+ * decoder in step cannot be detected by any decoder. */
 static void emit_message(j_common_ptr cinfo, int msg_level) {
     if (msg_level >= 0) return;  /* trace output */
     cinfo->err->num_warnings++;
+    ic_failure *fail = (ic_failure *)cinfo->client_data;
     switch (cinfo->err->msg_code) {
+    case JWRN_EXTRANEOUS_DATA:
+        if (fail->in_entropy_data) record_and_jump(cinfo, IC_ERR_CORRUPT, 0);
+        break;
     case JWRN_JPEG_EOF:
         record_and_jump(cinfo, IC_ERR_TRUNCATED, 0);
         break;

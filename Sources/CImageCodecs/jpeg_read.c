@@ -56,6 +56,7 @@ ic_status ic_jpeg_open(ic_decoder *dec, uint64_t max_pixels) {
     jpeg_save_markers(&dec->jpeg, JPEG_APP0 + 1, 0xFFFF);
     jpeg_save_markers(&dec->jpeg, JPEG_APP0 + 2, 0xFFFF);
     jpeg_read_header(&dec->jpeg, TRUE);
+    fail->in_entropy_data = 1;  /* read_header stops at the first scan */
 
     JDIMENSION width = dec->jpeg.image_width, height = dec->jpeg.image_height;
     if (max_pixels != 0 && (uint64_t)width * (uint64_t)height > max_pixels) {

@@ -98,7 +98,9 @@ ic_status ic_png_encoder_write(ic_encoder *enc, uint32_t count, const uint8_t *r
 ic_status ic_png_encoder_finish(ic_encoder *enc) {
     ic_failure *fail = &enc->fail;
     if (setjmp(fail->jump)) return fail->status;
-    png_write_end(enc->png, enc->png_info);
+    /* NULL, not the info struct: everything was written before IDAT, and
+     * libpng 1.6.39 would write eXIf a second time here. */
+    png_write_end(enc->png, NULL);
     return IC_OK;
 }
 
