@@ -31,6 +31,8 @@ final class GeneratorPlan {
     private let prelu256x2: PReLU
     private let spaceToDepth: Reorder
     private let tail: Convolution
+    private let activation: Eltwise
+    private let rescale: Eltwise
     private let outputReorder: Reorder
     private let outputView: TensorDesc
 
@@ -84,7 +86,12 @@ final class GeneratorPlan {
                               algorithm: algorithm)
         prelu256x2 = try PReLU(engine: engine, data: hr256)
         tail = try Convolution(engine: engine, source: lr1024, destination: lr48, kernel: 3, padding: 1,
-                               algorithm: algorithm, postOps: [.tanh, .linear(scale: 127.5, shift: 127.5)])
+                               algorithm: algorithm)
+        // tanh, then back to 0…255. Not fused into the tail convolution: oneDNN's Winograd
+        // kernels take no tanh post-op, and the direct kernel costs 3× as much here.
+        // (A linear post-op on the tanh primitive would run oneDNN's reference code.)
+        activation = try Eltwise(engine: engine, data: lr48, function: .tanh)
+        rescale = try Eltwise(engine: engine, data: lr48, function: .linear(scale: 127.5, shift: 127.5))
 
         // Pixel shuffle of the second upsampling fused with the tail's 4× space-to-depth: both
         // are index maps, so one reorder between strided views does them together. Indices
@@ -122,7 +129,7 @@ final class GeneratorPlan {
 
         let needs = [head.scratchpadBytes, conv.scratchpadBytes, convAdd.scratchpadBytes,
                      prelu64.scratchpadBytes, up0.scratchpadBytes, prelu256.scratchpadBytes,
-                     up1.scratchpadBytes, prelu256x2.scratchpadBytes, tail.scratchpadBytes,
+                     up1.scratchpadBytes, prelu256x2.scratchpadBytes, tail.scratchpadBytes, activation.scratchpadBytes, rescale.scratchpadBytes,
                      spaceToDepth.scratchpadBytes, outputReorder.scratchpadBytes,
                      inputReorder?.scratchpadBytes ?? 0]
         scratchpad = try Scratchpad(bytes: needs.max()!, engine: engine)
@@ -152,7 +159,9 @@ final class GeneratorPlan {
                     ("upsample conv 1", up0.implementation), ("PReLU 256", prelu256.implementation),
                     ("pixel shuffle", shuffle.implementation), ("upsample conv 2", up1.implementation),
                     ("PReLU 256 ×2", prelu256x2.implementation), ("shuffle + space-to-depth", spaceToDepth.implementation),
-                    ("tail conv (folded)", tail.implementation), ("output reorder", outputReorder.implementation)]
+                    ("tail conv (folded)", tail.implementation), ("tanh", activation.implementation),
+                    ("rescale to 0…255", rescale.implementation),
+                    ("output reorder", outputReorder.implementation)]
         if let inputReorder { list.insert(("input reorder", inputReorder.implementation), at: 0) }
         return list
     }
@@ -186,6 +195,8 @@ final class GeneratorPlan {
         try prelu256x2.forward(u1, slopes: up1Slopes, into: u1, scratchpad: scratchpad)
         try spaceToDepth.execute(u1View, sView, scratchpad: scratchpad)
         try tail.forward(s, tailWeights, into: o, scratchpad: scratchpad)
+        try activation.forward(o, into: o, scratchpad: scratchpad)
+        try rescale.forward(o, into: o, scratchpad: scratchpad)
         try outputReorder.execute(oView, destination, scratchpad: scratchpad)
         try engine.wait()
     }
