@@ -37,10 +37,12 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "NeuralTests", dependencies: ["Neural"]),
+        // Naive loops that define what the fast layers compute; shared by the test targets.
+        .target(name: "NaiveReference", path: "Tests/NaiveReference"),
+        .testTarget(name: "NeuralTests", dependencies: ["Neural", "NaiveReference"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
-        .testTarget(name: "SRGANTests", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SRGANTests", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging", "NaiveReference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "SRGAN", "Imaging"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Imaging"]),
     ],

@@ -3,6 +3,7 @@
 import Testing
 import Foundation
 import Neural
+import NaiveReference
 
 @Suite("oneDNN layers match their naive definitions")
 struct LayerTests {
