@@ -1,0 +1,52 @@
+/// Upscaling: whole images through the generator in overlapping, feathered tiles, band by band.
+///
+/// This file decides where tiles go and how much each contributes where they overlap.
+
+/// Tile positions along one axis, in input pixels.
+///
+/// Every tile has the same length (`min(tile, extent)`), so one generator plan serves the whole
+/// image, and tiles are spread evenly so that every overlap is at least `overlap` and only
+/// neighbours overlap.
+public struct TileAxis: Sendable, Equatable {
+    public let extent: Int
+    public let length: Int
+    public let starts: [Int]
+
+    public init(extent: Int, tile: Int, overlap: Int) {
+        precondition(extent > 0 && tile > 0 && overlap >= 0)
+        self.extent = extent
+        length = min(tile, extent)
+        let stride = max(1, length - min(overlap, length / 2))
+        let count = length == extent ? 1 : 1 + (extent - length + stride - 1) / stride
+        let span = extent - length
+        starts = (0..<count).map { count == 1 ? 0 : span * $0 / (count - 1) }
+    }
+
+    /// Blending weight of tile `index` at output coordinate `p` (in `scale`× pixels).
+    ///
+    /// Where two tiles overlap, the outer quarter of the overlap on each tile's side is dropped —
+    /// those pixels saw the tile's zero padding within the network's receptive field — and the
+    /// middle half is cross-faded linearly. Weights of overlapping tiles sum to 1.
+    public func weight(tile index: Int, at p: Int, scale: Int) -> Float {
+        let start = starts[index] * scale, end = (starts[index] + length) * scale
+        var w: Float = 1
+        if index > 0 {
+            let overlapEnd = (starts[index - 1] + length) * scale
+            w = min(w, ramp(p, from: start, to: overlapEnd))
+        }
+        if index + 1 < starts.count {
+            let overlapStart = starts[index + 1] * scale
+            w = min(w, 1 - ramp(p, from: overlapStart, to: end))
+        }
+        return w
+    }
+
+    /// 0 before the middle half of [a, b), 1 after it, linear across it (pixel centres).
+    private func ramp(_ p: Int, from a: Int, to b: Int) -> Float {
+        let length = Float(b - a)
+        guard length > 0 else { return 1 }
+        let margin = length / 4
+        let t = (Float(p) + 0.5 - Float(a) - margin) / (length - 2 * margin)
+        return min(1, max(0, t))
+    }
+}

@@ -1,0 +1,158 @@
+/// Runs the generator over an image of any size in bounded memory.
+import SRGAN
+
+/// Rows of RGB floats (0…255) arriving top to bottom.
+public protocol RowSource {
+    var width: Int { get }
+    var height: Int { get }
+    /// Reads the next `count` rows into `buffer` (count · width · 3 floats).
+    mutating func readRows(_ count: Int, into buffer: UnsafeMutableBufferPointer<Float>) throws
+}
+
+/// Receives finished output rows, top to bottom: RGB floats on the 0…255 scale, unclipped.
+public protocol RowSink {
+    mutating func writeRows(_ count: Int, from buffer: UnsafeBufferPointer<Float>) throws
+}
+
+/// Tiled ×4 inference with feathered blending.
+///
+/// Works one row of tiles at a time. It keeps only the input rows the current tile row needs and
+/// an accumulator of the output rows that tile row touches; output rows that no later tile can
+/// change are handed to the sink at once. Peak memory is therefore set by the tile size and the
+/// image width, never by the image height.
+public struct TiledUpscaler {
+    public var tile: Int
+    public var overlap: Int
+
+    public static let defaultTile = 192
+    public static let defaultOverlap = 24
+
+    public init(tile: Int = TiledUpscaler.defaultTile, overlap: Int = TiledUpscaler.defaultOverlap) {
+        precondition(tile >= 16, "tile must be at least 16 pixels")
+        precondition(overlap >= 0 && overlap < tile, "overlap must be smaller than the tile")
+        self.tile = tile
+        self.overlap = overlap
+    }
+
+    /// Upscales everything `source` yields into `sink`. `progress` is called with the fraction of
+    /// tiles done.
+    public func run<Source: RowSource, Sink: RowSink>(
+        _ generator: Generator, source: inout Source, sink: inout Sink,
+        progress: (Double) -> Void = { _ in }
+    ) throws {
+        let (width, height, s) = (source.width, source.height, Generator.scale)
+        let rows = TileAxis(extent: height, tile: tile, overlap: overlap)
+        let columns = TileAxis(extent: width, tile: tile, overlap: overlap)
+        let (th, tw) = (rows.length, columns.length)
+        let outWidth = width * s
+
+        // Input rows [inputStart, inputStart + inputRows) are held in `input`.
+        var input = [Float](repeating: 0, count: th * width * 3)
+        var inputStart = 0, inputRows = 0
+        // Output rows [outputStart, outputStart + band) accumulate weighted sums.
+        let band = th * s
+        var accumulator = [Float](repeating: 0, count: band * outWidth * 3)
+        var weights = [Float](repeating: 0, count: band * outWidth)
+        var outputStart = 0
+        var tileInput = [Float](repeating: 0, count: th * tw * 3)
+        var tileOutput = [Float](repeating: 0, count: th * tw * 3 * s * s)
+        let columnWeights = (0..<columns.starts.count).map { c in
+            (0..<tw * s).map { columns.weight(tile: c, at: columns.starts[c] * s + $0, scale: s) }
+        }
+        let total = Double(rows.starts.count * columns.starts.count)
+        var done = 0.0
+
+        for (r, y0) in rows.starts.enumerated() {
+            // Slide the input window down to [y0, y0 + th).
+            let keep = max(0, inputStart + inputRows - y0)
+            if keep < inputRows {
+                let drop = inputRows - keep
+                input.withUnsafeMutableBufferPointer { b in
+                    b.baseAddress!.update(from: b.baseAddress! + drop * width * 3, count: keep * width * 3)
+                }
+                inputStart += drop
+                inputRows = keep
+            }
+            let needed = th - inputRows
+            if needed > 0 {
+                try input.withUnsafeMutableBufferPointer { b in
+                    try source.readRows(needed, into: UnsafeMutableBufferPointer(
+                        rebasing: b[(inputRows * width * 3)..<((inputRows + needed) * width * 3)]))
+                }
+                inputRows = th
+            }
+
+            let rowWeights = (0..<th * s).map { rows.weight(tile: r, at: y0 * s + $0, scale: s) }
+            let bandOffset = y0 * s - outputStart
+            for (c, x0) in columns.starts.enumerated() {
+                for y in 0..<th {
+                    let from = (y * width + x0) * 3
+                    tileInput.withUnsafeMutableBufferPointer { t in
+                        input.withUnsafeBufferPointer { i in
+                            (t.baseAddress! + y * tw * 3).update(from: i.baseAddress! + from, count: tw * 3)
+                        }
+                    }
+                }
+                try tileInput.withUnsafeBufferPointer { i in
+                    try tileOutput.withUnsafeMutableBufferPointer { o in
+                        try generator.run(input: i, height: th, width: tw, output: o)
+                    }
+                }
+                let cw = columnWeights[c]
+                accumulator.withUnsafeMutableBufferPointer { acc in
+                    weights.withUnsafeMutableBufferPointer { wsum in
+                        tileOutput.withUnsafeBufferPointer { out in
+                            for y in 0..<th * s {
+                                let wy = rowWeights[y]
+                                guard wy > 0 else { continue }
+                                let accRow = ((bandOffset + y) * outWidth + x0 * s)
+                                for x in 0..<tw * s {
+                                    let w = wy * cw[x]
+                                    guard w > 0 else { continue }
+                                    let o = (y * tw * s + x) * 3, a = (accRow + x) * 3
+                                    acc[a] += w * out[o]
+                                    acc[a + 1] += w * out[o + 1]
+                                    acc[a + 2] += w * out[o + 2]
+                                    wsum[accRow + x] += w
+                                }
+                            }
+                        }
+                    }
+                }
+                done += 1
+                progress(done / total)
+            }
+
+            // Rows above the next tile row's start are final.
+            let finalEnd = r + 1 < rows.starts.count ? rows.starts[r + 1] * s : height * s
+            let count = finalEnd - outputStart
+            guard count > 0 else { continue }
+            accumulator.withUnsafeMutableBufferPointer { acc in
+                weights.withUnsafeBufferPointer { wsum in
+                    for i in 0..<count * outWidth {
+                        let inverse = 1 / wsum[i]
+                        acc[3 * i] *= inverse
+                        acc[3 * i + 1] *= inverse
+                        acc[3 * i + 2] *= inverse
+                    }
+                }
+            }
+            try accumulator.withUnsafeBufferPointer { acc in
+                try sink.writeRows(count, from: UnsafeBufferPointer(rebasing: acc[0..<(count * outWidth * 3)]))
+            }
+            // Move the unfinished rows to the top of the band and clear the rest.
+            let remaining = band - count
+            accumulator.withUnsafeMutableBufferPointer { acc in
+                let base = acc.baseAddress!
+                base.update(from: base + count * outWidth * 3, count: remaining * outWidth * 3)
+                (base + remaining * outWidth * 3).update(repeating: 0, count: count * outWidth * 3)
+            }
+            weights.withUnsafeMutableBufferPointer { wsum in
+                let base = wsum.baseAddress!
+                base.update(from: base + count * outWidth, count: remaining * outWidth)
+                (base + remaining * outWidth).update(repeating: 0, count: count * outWidth)
+            }
+            outputStart = finalEnd
+        }
+    }
+}
