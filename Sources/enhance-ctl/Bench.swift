@@ -1,0 +1,101 @@
+/// `enhance-ctl bench`: generator throughput per input size and thread count.
+import ArgumentParser
+import Foundation
+import Neural
+import SRGAN
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure generator speed: seconds per output megapixel, GFLOP/s and peak memory.")
+
+    @Option(help: "Model file (default: the installed SRGAN generator).")
+    var model: String?
+
+    @Option(parsing: .upToNextOption, help: "Low-resolution input sizes (square).")
+    var sizes: [Int] = [64, 128, 256]
+
+    @Option(parsing: .upToNextOption, help: "Thread counts to measure.")
+    var threads: [Int] = [1, 2]
+
+    @Option(help: "Timed runs per configuration (after one warm-up run); the median is reported.")
+    var runs: Int = 5
+
+    @Option(help: "Convolution algorithm for 3×3 layers: auto (Winograd where available), winograd or direct.")
+    var algorithm: String = "auto"
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    /// Multiply-adds ×2 of the published architecture per input pixel (srgan-model.md).
+    static let flopPerInputPixel = 4_436_352.0
+
+    struct Row: Codable {
+        var size: Int
+        var threads: Int
+        var secondsPerOutputMegapixel: Double
+        var medianSeconds: Double
+        var effectiveGflops: Double
+        var peakRSSMegabytes: Double
+        var algorithm: String
+    }
+
+    /// Speed does not depend on pixel values; a fixed pattern keeps runs comparable.
+    static func testPattern(count: Int) -> [Float] {
+        var values = [Float](repeating: 0, count: count)
+        for i in 0..<count {
+            let v: Int = (i * 37 + (i / 3) * 11) % 256
+            values[i] = Float(v)
+        }
+        return values
+    }
+
+    func run() throws {
+        try reportingFailures {
+            guard let algo = Convolution.Algorithm(rawValue: algorithm) else {
+                throw Failure("--algorithm: expected auto, winograd or direct, got \(algorithm)")
+            }
+            let path = try ModelLocator.resolve(model)
+            let weights = try GeneratorWeights(.read(path: path), path: path)
+            var rows: [Row] = []
+            var table = TextTable(["input", "threads", "s/output MP", "median s", "GFLOP/s", "peak RSS MB"])
+            for t in threads {
+                let generator = try Generator(weights: weights, threads: t, algorithm: algo)
+                for size in sizes {
+                    ResourceUsage.resetPeak()
+                    let input = Self.testPattern(count: size * size * 3)
+                    var output = [Float](repeating: 0, count: size * size * 48)
+                    func once() throws -> Double {
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        try input.withUnsafeBufferPointer { i in
+                            try output.withUnsafeMutableBufferPointer { o in
+                                try generator.run(input: i, height: size, width: size, output: o)
+                            }
+                        }
+                        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                    }
+                    _ = try once()
+                    let times = try (0..<max(1, runs)).map { _ in try once() }.sorted()
+                    let median = times[times.count / 2]
+                    let outputMP = Double(size * size * 16) / 1e6
+                    let row = Row(size: size, threads: t, secondsPerOutputMegapixel: median / outputMP,
+                                  medianSeconds: median,
+                                  effectiveGflops: Self.flopPerInputPixel * Double(size * size) / median / 1e9,
+                                  peakRSSMegabytes: Double(ResourceUsage.peakResidentBytes) / 1e6,
+                                  algorithm: generator.algorithm.rawValue)
+                    rows.append(row)
+                    table.add(["\(size)²→\(size * 4)²", "\(t)", fixed(row.secondsPerOutputMegapixel, 3),
+                               fixed(median, 4), fixed(row.effectiveGflops, 0), fixed(row.peakRSSMegabytes, 0)])
+                    generator.releasePlans()
+                }
+            }
+            if !json {
+                print("model: \(path) (\(algo.rawValue) 3×3 convolutions); medians of \(runs) runs")
+                print(table.render())
+            } else {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+/// enhance-ctl: everything a person types — one-shot upscaling, model import, benchmarks.
+import ArgumentParser
+import Foundation
+
+@main
+struct EnhanceCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enhance-ctl",
+        abstract: "Sharpen photos 4× with the SRGAN generator, and manage the models it uses.",
+        version: EnhanceVersion.string,
+        subcommands: [Upscale.self, ModelCommand.self, Bench.self]
+    )
+}
+
+enum EnhanceVersion {
+    static let string = "0.1.0"
+}
+
+/// A failure the user should read as one line: `enhance-ctl: <file>: <cause>`, exit status 1.
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs a command body, turning any error into one line on stderr and exit status 1 (instead of
+/// ArgumentParser's usage text, which is for mistakes in the command line itself).
+func reportingFailures(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as CleanExit {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("enhance-ctl: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}

@@ -1,0 +1,60 @@
+/// `enhance-ctl upscale IN OUT`: one image, start to finish.
+import ArgumentParser
+import Foundation
+import SRGAN
+import Upscaling
+
+struct Upscale: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Upscale one PNG or JPEG image 4× with the SRGAN generator.",
+        discussion: "OUT is written under a temporary name and renamed when complete, so a failure never leaves a partial file.")
+
+    @Argument(help: "The input image (PNG or JPEG, recognised by content).")
+    var input: String
+
+    @Argument(help: "The output image; its extension (.png, .jpg, .jpeg) picks the format.")
+    var output: String
+
+    @Option(help: "Model file (default: the installed SRGAN generator).")
+    var model: String?
+
+    @Option(help: "Tile size in input pixels; memory grows with its square.")
+    var tile: Int = TiledUpscaler.defaultTile
+
+    @Option(help: "Overlap between neighbouring tiles, in input pixels.")
+    var overlap: Int = TiledUpscaler.defaultOverlap
+
+    @Option(help: "CPU threads for the network (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "JPEG output quality, 1–100.")
+    var quality: Int = 92
+
+    @Option(help: "Refuse inputs with more pixels than this (checked from the header).")
+    var maxPixels: Int = 100_000_000
+
+    func validate() throws {
+        guard tile >= 16 else { throw ValidationError("--tile must be at least 16") }
+        guard overlap >= 0, overlap < tile / 2 else { throw ValidationError("--overlap must be between 0 and half the tile") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100") }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let path = try ModelLocator.resolve(model)
+            let generator = try Generator(contentsOf: path, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            var options = UpscaleOptions()
+            options.tile = tile
+            options.overlap = overlap
+            options.jpegQuality = quality
+            options.maxPixels = maxPixels
+            let bar = ProgressBar("upscaling")
+            defer { bar.finish() }
+            let result = try ImageUpscaler.upscale(input, to: output, generator: generator, options: options,
+                                                   progress: bar.update)
+            bar.finish()
+            print("\(output): \(result.output.width)×\(result.output.height) in \(fixed(result.seconds, 1)) s")
+        }
+    }
+}
