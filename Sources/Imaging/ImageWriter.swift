@@ -57,7 +57,7 @@ public final class ImageWriter {
         discard()
     }
 
-    private static func temporaryPath(for path: String) -> String {
+    static func temporaryPath(for path: String) -> String {
         let directory: Substring
         let name: Substring
         if let slash = path.lastIndex(of: "/") {
