@@ -13,6 +13,12 @@ public struct ConvParameters: Sendable {
     public var outChannels: Int
     public var weights: [Float]
     public var bias: [Float]
+
+    public init(kernel: Int, inChannels: Int, outChannels: Int, weights: [Float], bias: [Float]) {
+        precondition(weights.count == kernel * kernel * inChannels * outChannels && bias.count == outChannels)
+        (self.kernel, self.inChannels, self.outChannels) = (kernel, inChannels, outChannels)
+        (self.weights, self.bias) = (weights, bias)
+    }
 }
 
 /// The generator's parameters, ready for inference.

@@ -13,11 +13,11 @@
 /// - input  `s = (by·4 + bx)·64 + c` — value of channel c at 4×-scale offset (by, bx);
 /// - output `o = oc·16 + ay·4 + ax` — channel oc at 4×-scale offset (ay, ax), so each colour is
 ///   one 16-block and a pixel's 16 sub-positions are that block's lanes.
-enum TailFolding {
-    static let factor = 4
+public enum TailFolding {
+    public static let factor = 4
 
     /// The folded 3×3 kernel (HWIO, `[3, 3, 1024, 48]`) and bias (48).
-    static func fold(_ tail: ConvParameters) -> ConvParameters {
+    public static func fold(_ tail: ConvParameters) -> ConvParameters {
         precondition(tail.kernel == 9 && tail.outChannels == 3)
         let r = factor, ic = tail.inChannels, oc = tail.outChannels
         let foldedIn = r * r * ic, foldedOut = oc * 16

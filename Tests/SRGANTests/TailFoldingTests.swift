@@ -2,7 +2,7 @@
 /// exactly what the 9×9 convolution at 4× resolution computes, borders included.
 import Testing
 import NaiveReference
-@testable import SRGAN
+import SRGAN
 
 @Suite("tail folding")
 struct TailFoldingTests {
@@ -18,14 +18,18 @@ struct TailFoldingTests {
 
         var s = [Float](repeating: 0, count: 16 * c * h * w)
         for by in 0..<4 { for bx in 0..<4 { for ch in 0..<c { for y in 0..<h { for x in 0..<w {
-            s[((((by * 4 + bx) * c + ch) * h + y) * w) + x] = x4[(ch * 4 * h + 4 * y + by) * 4 * w + 4 * x + bx]
+            let folded = (((by * 4 + bx) * c + ch) * h + y) * w + x
+            let original = (ch * 4 * h + 4 * y + by) * 4 * w + 4 * x + bx
+            s[folded] = x4[original]
         } } } } }
         let folded = TailFolding.fold(tail)
         let o = naiveConvolution(s, channels: 16 * c, height: h, width: w, kernel: 3, hwio: folded.weights,
                                  bias: folded.bias, outChannels: 48, padding: 1).values
         var got = [Float](repeating: 0, count: want.count)
         for oc in 0..<3 { for ay in 0..<4 { for ax in 0..<4 { for y in 0..<h { for x in 0..<w {
-            got[(oc * 4 * h + 4 * y + ay) * 4 * w + 4 * x + ax] = o[((oc * 16 + ay * 4 + ax) * h + y) * w + x]
+            let original = (oc * 4 * h + 4 * y + ay) * 4 * w + 4 * x + ax
+            let folded = ((oc * 16 + ay * 4 + ax) * h + y) * w + x
+            got[original] = o[folded]
         } } } } }
         #expect(maxAbsDifference(got, want) < 1e-4)
     }
