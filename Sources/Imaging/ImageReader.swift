@@ -144,3 +144,8 @@ public final class ImageReader {
         return Int(done)
     }
 }
+
+/// A reader is a cursor over one C decoder handle that is not thread-safe:
+/// hand it to one task at a time (`sending`), never share it.
+@available(*, unavailable)
+extension ImageReader: Sendable {}

@@ -193,3 +193,7 @@ public final class ImageWriter {
         close(fd)
     }
 }
+
+/// Like `ImageReader`, a writer owns a non-thread-safe C handle.
+@available(*, unavailable)
+extension ImageWriter: Sendable {}
