@@ -57,7 +57,7 @@ public final class ImageWriter {
         discard()
     }
 
-    static func temporaryPath(for path: String) -> String {
+    private static func temporaryPath(for path: String) -> String {
         let directory: Substring
         let name: Substring
         if let slash = path.lastIndex(of: "/") {

@@ -2,7 +2,7 @@
 /// names the file, never with a crash, a hang or output on stderr.
 import Foundation
 import Testing
-@testable import Imaging
+import Imaging
 
 @Suite("Bad inputs")
 struct BadInputTests {

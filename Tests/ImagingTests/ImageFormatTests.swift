@@ -1,6 +1,6 @@
 /// How output formats are named by path extensions.
 import Testing
-@testable import Imaging
+import Imaging
 
 @Suite("ImageFormat from a path")
 struct ImageFormatTests {

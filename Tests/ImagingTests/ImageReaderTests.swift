@@ -1,7 +1,7 @@
 /// The streaming reader's contract: bands of any size add up to the image,
 /// reading past the end is harmless, and sample types must match the depth.
 import Testing
-@testable import Imaging
+import Imaging
 
 @Suite("ImageReader streaming")
 struct ImageReaderTests {

@@ -2,7 +2,7 @@
 /// way of not finishing leaves no file at all, not even the temporary one.
 import Foundation
 import Testing
-@testable import Imaging
+import Imaging
 
 @Suite("ImageWriter atomicity")
 struct ImageWriterTests {
@@ -106,15 +106,15 @@ struct ImageWriterTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: path).isEmpty)
     }
 
-    // Checked on the name alone: changing the working directory would
-    // disturb other suites running in the same process.
-    @Test("the temporary name is hidden and sits in the destination's directory",
-          arguments: [("out.png", ""), ("dir/out.png", "dir/"), ("/abs/dir/out.jpg", "/abs/dir/"), ("/out.png", "/")])
-    func temporaryName(destination: String, directory: String) {
-        let temporary = ImageWriter.temporaryPath(for: destination)
-        let name = destination.split(separator: "/").last.map(String.init) ?? destination
-        #expect(temporary.hasPrefix(directory + "." + name + ".partial-"))
-        #expect(!temporary.dropFirst(directory.count).contains("/"))
-        #expect(ImageWriter.temporaryPath(for: destination) != temporary)
+    @Test("each writer gets its own hidden temporary name in the destination's directory")
+    func temporaryName() throws {
+        let scratch = try ScratchDirectory()
+        let first = try ImageWriter(path: scratch.file("out.png"), info: info)
+        let second = try ImageWriter(path: scratch.file("out.png"), info: info)
+        for writer in [first, second] {
+            #expect(writer.temporaryPath.hasPrefix(scratch.path + "/.out.png.partial-"))
+        }
+        #expect(first.temporaryPath != second.temporaryPath)
+        #expect(try scratch.contents().count == 2)
     }
 }

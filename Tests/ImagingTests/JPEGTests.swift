@@ -3,7 +3,7 @@
 /// hold, and what JPEG cannot store is refused rather than silently changed.
 import Foundation
 import Testing
-@testable import Imaging
+import Imaging
 
 @Suite("JPEG")
 struct JPEGTests {

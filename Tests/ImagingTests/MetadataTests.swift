@@ -1,7 +1,7 @@
 /// EXIF, XMP and ICC travel through the codecs as raw bytes: found on read,
 /// written back on save, in both formats.
 import Testing
-@testable import Imaging
+import Imaging
 
 @Suite("Metadata")
 struct MetadataTests {

@@ -2,7 +2,7 @@
 /// encoder (palette, tRNS, low bit depths, Adam7, 16-bit) decode to the
 /// values their generator (Fixtures/make_fixtures.py) put in.
 import Testing
-@testable import Imaging
+import Imaging
 
 @Suite("PNG")
 struct PNGTests {

@@ -1,7 +1,7 @@
 /// The whole-image convenience: loading and saving through the streaming
 /// codecs, and the 0…255 Float view of 8- and 16-bit samples.
 import Testing
-@testable import Imaging
+import Imaging
 
 @Suite("PixelBuffer")
 struct PixelBufferTests {

@@ -2,7 +2,7 @@
 /// and the one way every failure is checked (typed kind, path named, one line).
 import Foundation
 import Testing
-@testable import Imaging
+import Imaging
 
 enum Fixture {
     static func path(_ name: String) -> String {
