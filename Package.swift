@@ -37,14 +37,16 @@ let package = Package(
             ]
         ),
 
-        // Naive loops that define what the fast layers compute; shared by the test targets.
-        .target(name: "NaiveReference", path: "Tests/NaiveReference"),
-        .testTarget(name: "NeuralTests", dependencies: ["Neural", "NaiveReference"]),
+        // Shared by the test targets: naive layer definitions, fixture and binary locations.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "NeuralTests", dependencies: ["Neural", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
-        .testTarget(name: "SRGANTests", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging", "NaiveReference"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "SRGAN", "Imaging"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Imaging"]),
+        .testTarget(name: "SRGANTests", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging", "TestSupport"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "SRGAN", "Imaging", "TestSupport"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,18 +7,19 @@ enum SampleScale {
     @inline(__always) static func float(_ sample: UInt8) -> Float { Float(sample) }
     @inline(__always) static func float(_ sample: UInt16) -> Float { Float(sample) / sixteenBitStep }
 
-    /// Rounds to nearest and clamps; NaN becomes 0.
+    /// Rounds half to even (as TensorFlow's `tf.round`, which the reference model's own
+    /// `resolve()` uses) and clamps; NaN becomes 0.
     @inline(__always) static func uint8(_ value: Float) -> UInt8 {
         guard value > 0 else { return 0 }
         guard value < 255 else { return 255 }
-        return UInt8(value.rounded())
+        return UInt8(value.rounded(.toNearestOrEven))
     }
 
     @inline(__always) static func uint16(_ value: Float) -> UInt16 {
         let scaled = value * sixteenBitStep
         guard scaled > 0 else { return 0 }
         guard scaled < 65535 else { return 65535 }
-        return UInt16(scaled.rounded())
+        return UInt16(scaled.rounded(.toNearestOrEven))
     }
 
     static func convert(_ samples: [UInt8], into floats: inout [Float]) {

@@ -3,7 +3,7 @@
 import Testing
 import Foundation
 import Neural
-import NaiveReference
+import TestSupport
 
 @Suite("oneDNN layers match their naive definitions")
 struct LayerTests {

@@ -1,7 +1,7 @@
 /// The generator's last layer runs as a 3×3 convolution at low resolution; it must compute
 /// exactly what the 9×9 convolution at 4× resolution computes, borders included.
 import Testing
-import NaiveReference
+import TestSupport
 import SRGAN
 
 @Suite("tail folding")

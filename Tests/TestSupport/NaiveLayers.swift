@@ -1,4 +1,5 @@
-/// NaiveReference: the definitions oneDNN-backed code is checked against (tests only).
+/// TestSupport: what the test targets share — naive definitions of the layers, and where the
+/// package, its fixtures, the installed models and the built binaries are.
 ///
 /// Straightforward loops that define what each oneDNN-backed layer must compute.
 /// Plain NCHW (batch 1) activations; kernels HWIO as weight files store them.
