@@ -1,0 +1,54 @@
+/// `enhance-ctl model` and `enhance-ctl bench`, through the real binary.
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("enhance-ctl model and bench")
+struct ModelAndBenchCommandTests {
+    let ctl = try! TestEnvironment.binary("enhance-ctl")
+
+    @Test("importing the published generator writes safetensors recording its source and sha256")
+    func importGenerator() throws {
+        let directory = try TestEnvironment.temporaryDirectory("import")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let h5 = (ProcessInfo.processInfo.environment["ENHANCE_H5_DIR"] ?? TestEnvironment.packageRoot.path + "/var/cache/weights") + "/gan_generator.h5"
+        let out = directory.appendingPathComponent("g.safetensors").path
+        let result = try runCommand(ctl, ["model", "import", h5, "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        let info = try runCommand(ctl, ["model", "info", out])
+        #expect(info.stdout.contains("architecture: srgan-generator"))
+        #expect(info.stdout.contains("source_sha256: a4e067cacf98a97640e2e0b6d0427f881b9b6230b317fadb88750365ce1a1769"))
+        #expect(info.stdout.contains("parameters: 1554883"))
+        #expect(info.stdout.contains("scale: 4"))
+    }
+
+    @Test("importing a file that is not Keras weights fails with one line naming it")
+    func importGarbage() throws {
+        let directory = try TestEnvironment.temporaryDirectory("import")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let bogus = directory.appendingPathComponent("weights.h5").path
+        try Data("not hdf5".utf8).write(to: URL(fileURLWithPath: bogus))
+        let out = directory.appendingPathComponent("w.safetensors").path
+        let result = try runCommand(ctl, ["model", "import", bogus, "--out", out])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("enhance-ctl: \(bogus):"))
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test("bench --json reports every size and thread count with consistent figures")
+    func benchJSON() throws {
+        let result = try runCommand(ctl, ["bench", "--sizes", "16", "24", "--threads", "1", "2", "--runs", "1", "--json"],
+                                    environment: ["ENHANCE_MODEL_DIR": TestEnvironment.modelDirectory])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 4)
+        for row in rows {
+            let size = try #require(row["size"] as? Int), seconds = try #require(row["medianSeconds"] as? Double)
+            let perMP = try #require(row["secondsPerOutputMegapixel"] as? Double)
+            let gflops = try #require(row["effectiveGflops"] as? Double)
+            #expect(abs(perMP - seconds / (Double(size * size * 16) / 1e6)) < 1e-9 * perMP + 1e-12)
+            #expect(abs(gflops - 4_436_352 * Double(size * size) / seconds / 1e9) < 1e-6 * gflops)
+            #expect((row["peakRSSMegabytes"] as? Double ?? 0) > 0)
+        }
+    }
+}
