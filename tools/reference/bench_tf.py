@@ -23,6 +23,14 @@ import time
 FLOPS_PER_INPUT_PIXEL = 4_436_352  # 2 * MACs, see shared/design/srgan-model.md
 
 
+def _busy_seconds():
+    """System-wide non-idle CPU seconds so far (Linux /proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(t) for t in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)
+    return (sum(v[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def bench_one(weights, size, runs, warmup, model_name, intra, inter):
     import numpy as np
     import srgan_ref as R
@@ -36,10 +44,14 @@ def bench_one(weights, size, runs, warmup, model_name, intra, inter):
     for _ in range(warmup):
         run(x).numpy()
     times = []
+    cpu0, wall0, busy0 = time.process_time(), time.perf_counter(), _busy_seconds()
     for _ in range(runs):
         t0 = time.perf_counter()
         y = run(x).numpy()
         times.append(time.perf_counter() - t0)
+    wall = time.perf_counter() - wall0
+    cores_used = (time.process_time() - cpu0) / wall
+    others = max(0.0, (_busy_seconds() - busy0) / wall - cores_used)
     assert y.shape == (1, 4 * size, 4 * size, 3)
     out_mp = (4 * size) ** 2 / 1e6
     med = statistics.median(times)
@@ -48,6 +60,8 @@ def bench_one(weights, size, runs, warmup, model_name, intra, inter):
         "median_s": med, "min_s": min(times), "max_s": max(times),
         "s_per_output_mp": med / out_mp,
         "gflops": FLOPS_PER_INPUT_PIXEL * size * size / med / 1e9,
+        "cores_used": cores_used,  # process CPU time / wall time over the timed runs
+        "other_processes_cores": others,  # everything else busy on the machine meanwhile
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,  # Linux: KiB
         "tensorflow": tf.__version__, "intra_op_threads": intra, "inter_op_threads": inter,
         "model": model_name,
@@ -101,14 +115,18 @@ def main():
     print(f"TensorFlow {r0['tensorflow']} CPU, graph mode, batch 1, float32, "
           f"{r0['intra_op_threads']} intra / {r0['inter_op_threads']} inter threads, model {r0['model']}, "
           f"median of {r0['runs']} runs after {r0['warmup']} warm-up")
-    print(f"| {'LR':>9} | {'output':>11} | {'median s':>9} | {'s / out MP':>10} | {'GFLOP/s':>7} | {'peak RSS':>9} |")
-    print(f"|{'-' * 11}|{'-' * 13}|{'-' * 11}|{'-' * 12}|{'-' * 9}|{'-' * 11}|")
+    print(f"| {'LR':>9} | {'output':>11} | {'median s':>9} | {'s / out MP':>10} | {'GFLOP/s':>7} | {'cores':>5} | {'others':>6} | {'peak RSS':>9} |")
+    print(f"|{'-' * 11}|{'-' * 13}|{'-' * 11}|{'-' * 12}|{'-' * 9}|{'-' * 7}|{'-' * 8}|{'-' * 11}|")
     for r in results:
         lr = f"{r['lr'][0]}x{r['lr'][1]}"
         out = f"{r['out'][0]}x{r['out'][1]}"
         print(f"| {lr:>9} | {out:>11} | {r['median_s']:>9.3f} | {r['s_per_output_mp']:>10.3f} | "
-              f"{r['gflops']:>7.1f} | {r['peak_rss_mb']:>6.0f} MB |")
-    print(f"(1-minute load average before {load_before:.2f}, after {os.getloadavg()[0]:.2f}; "
+              f"{r['gflops']:>7.1f} | {r['cores_used']:>5.2f} | {r['other_processes_cores']:>6.2f} | {r['peak_rss_mb']:>6.0f} MB |")
+    if max(r["other_processes_cores"] for r in results) > 0.2:
+        print("warning: other processes were busy while timing ('others' column, in cores): "
+              "the times are inflated; run again on an idle machine")
+    print(f"(cores = this process's CPU time / wall time while timing; others = the rest of the machine's "
+          f"busy CPU meanwhile; 1-minute load average before {load_before:.2f}, after {os.getloadavg()[0]:.2f}; "
           f"{os.cpu_count()} CPUs; peak RSS = ru_maxrss of a fresh process per size)")
 
 
