@@ -24,7 +24,7 @@ public final class Memory: @unchecked Sendable {
     /// Views `other`'s buffer, from `offset` floats on, under another descriptor (same bytes,
     /// other index map). Plans carve their activations out of one arena this way.
     public init(view desc: TensorDesc, of other: Memory, offset: Int = 0, engine: Engine) throws {
-        precondition(offset * 4 + desc.byteCount <= other.desc.byteCount, "view past the end of its buffer")
+        precondition(offset * 4 + desc.addressedBytes <= other.desc.byteCount, "view past the end of its buffer")
         var d = desc.raw
         var handle: dnnl_memory_t?
         try check(dnnl_memory_create(&handle, &d, engine.engine, other.data + offset * 4),

@@ -58,6 +58,18 @@ public struct TensorDesc: @unchecked Sendable {
 
     public var elementCount: Int { dims.reduce(1, *) }
 
+    /// Bytes from the first to one past the last element actually addressed. For a strided view
+    /// this can be far less than `byteCount`, which oneDNN sizes as if the view were dense along
+    /// its largest stride.
+    var addressedBytes: Int {
+        guard raw.format_kind == dnnl_blocked, raw.format_desc.blocking.inner_nblks == 0 else { return byteCount }
+        let strides = withUnsafeBytes(of: raw.format_desc.blocking.strides) {
+            Array($0.bindMemory(to: Int64.self).prefix(Int(raw.ndims)))
+        }
+        let last = zip(dims, strides).reduce(0) { $0 + ($1.0 - 1) * Int($1.1) }
+        return (last + 1) * MemoryLayout<Float>.size
+    }
+
     /// True for oneDNN's `nChw16c`: channels in blocks of 16, the layout the pixel-shuffle views
     /// assume.
     public var isChannelBlocked16: Bool {
