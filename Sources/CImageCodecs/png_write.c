@@ -61,6 +61,9 @@ ic_status ic_png_encoder_start(ic_encoder *enc) {
      * RGB image) is dropped with a warning instead of failing the whole
      * output over metadata. */
     png_set_benign_errors(png, 1);
+    /* zlib level 3, not libpng's default 6: on a 1600x1200 upscaled photo, level 6 took 0.7 s
+     * more (a quarter of the whole upscale) for a file only 8 % smaller. */
+    png_set_compression_level(png, 3);
     png_set_IHDR(png, info, p->width, p->height, p->bit_depth, color_type_for(p->channels),
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 
