@@ -8,6 +8,9 @@ public struct UpscaleOptions: Sendable {
     public var overlap = TiledUpscaler.defaultOverlap
     public var maxPixels = ImageReader.defaultMaxPixels
     public var jpegQuality = 92
+    /// An XMP packet to store in the output instead of the input's (the daemon's provenance
+    /// record); `nil` carries the input's XMP over unchanged.
+    public var xmp: [UInt8]? = nil
     public init() {}
 }
 
@@ -41,8 +44,10 @@ public enum ImageUpscaler {
         let outputInfo = ImageInfo(width: info.width * scale, height: info.height * scale,
                                    channels: info.channels, bitDepth: format == .jpeg ? 8 : info.bitDepth,
                                    format: format)
+        var metadata = reader.metadata
+        if let xmp = options.xmp { metadata.xmp = xmp }
         let writer = try ImageWriter(path: outputPath, info: outputInfo, quality: options.jpegQuality,
-                                     metadata: reader.metadata)
+                                     metadata: metadata)
         var source = ReaderRows(reader)
         var sink = WriterRows(writer)
         do {

@@ -6,6 +6,13 @@ import SRGAN
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
+        abstract: "Benchmarks: generator speed (the default) and more.",
+        subcommands: [Speed.self],
+        defaultSubcommand: Speed.self)
+}
+
+struct Speed: ParsableCommand {
+    static let configuration = CommandConfiguration(
         abstract: "Measure generator speed: seconds per output megapixel, GFLOP/s and peak memory.")
 
     @Option(help: "Model file (default: the installed SRGAN generator).")
