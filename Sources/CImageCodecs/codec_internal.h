@@ -47,6 +47,10 @@ struct ic_decoder {
     int jpeg_created;
     struct jpeg_decompress_struct jpeg;
     struct jpeg_error_mgr jpeg_err;
+    struct jpeg_progress_mgr jpeg_progress;  /* counts scans: a hostile progressive file can have thousands */
+    uint8_t *jpeg_marker;          /* one APPn payload (≤ 65533 bytes) while it is classified */
+    ic_blob icc_chunks[256];       /* APP2 ICC_PROFILE chunks by sequence number (1…255) */
+    int icc_chunk_total;           /* the chunk count the first chunk declared */
     int jpeg_cmyk;                 /* rows arrive as CMYK and are converted here */
     int jpeg_cmyk_inverted;        /* Adobe's convention: 0 means full ink */
     uint8_t *cmyk_row;
@@ -68,6 +72,13 @@ struct ic_encoder {
     struct jpeg_compress_struct jpeg;
     struct jpeg_error_mgr jpeg_err;
 };
+
+/* Limits on what a hostile file can make us allocate or loop over, beyond
+ * the caller's pixel limit. */
+#define IC_MAX_SIDE 65535u               /* pixels per side; a row must stay small even when width*height is allowed */
+#define IC_MAX_JPEG_SCANS 500            /* libjpeg-turbo's own TurboJPEG scan limit; real files have ≤ ~20 */
+#define IC_MAX_PNG_CHUNK_BYTES 16000000u /* one ancillary chunk after decompression (iCCP, iTXt, zTXt…) */
+#define IC_MAX_PNG_ANCILLARY_CHUNKS 1000u
 
 /* Records a failure (first one wins) and copies it to the caller. */
 void ic_fail(ic_failure *fail, ic_status status, int sys_errno,

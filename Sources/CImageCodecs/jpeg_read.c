@@ -3,6 +3,7 @@
  * through the same calls; libjpeg buffers their coefficients internally.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,32 +12,110 @@
 static const char exif_prefix[6] = {'E', 'x', 'i', 'f', 0, 0};
 static const char xmp_prefix[] = "http://ns.adobe.com/xap/1.0/";  /* plus its NUL */
 
+static const char icc_prefix[12] = {'I', 'C', 'C', '_', 'P', 'R', 'O', 'F', 'I', 'L', 'E', 0};
+
+/* The decoder that owns a libjpeg struct: client_data points at its
+ * ic_failure, which is a member of the ic_decoder. */
+static ic_decoder *owner(j_decompress_ptr cinfo) {
+    return (ic_decoder *)((char *)cinfo->client_data - offsetof(ic_decoder, fail));
+}
+
 static void out_of_memory(ic_decoder *dec) {
     ic_fail(&dec->fail, IC_ERR_OUT_OF_MEMORY, ENOMEM, "out of memory copying metadata");
     longjmp(dec->fail.jump, 1);
 }
 
-static void keep_metadata(ic_decoder *dec) {
-    for (jpeg_saved_marker_ptr m = dec->jpeg.marker_list; m; m = m->next) {
-        if (m->marker != JPEG_APP0 + 1) continue;
-        if (!dec->metadata[IC_META_EXIF].data && m->data_length > sizeof exif_prefix &&
-            memcmp(m->data, exif_prefix, sizeof exif_prefix) == 0) {
-            if (!ic_blob_set(&dec->metadata[IC_META_EXIF], m->data + sizeof exif_prefix,
-                             m->data_length - sizeof exif_prefix)) out_of_memory(dec);
-        } else if (!dec->metadata[IC_META_XMP].data && m->data_length > sizeof xmp_prefix &&
-                   memcmp(m->data, xmp_prefix, sizeof xmp_prefix) == 0) {
-            if (!ic_blob_set(&dec->metadata[IC_META_XMP], m->data + sizeof xmp_prefix,
-                             m->data_length - sizeof xmp_prefix)) out_of_memory(dec);
+/* One byte from libjpeg's source manager. Our stdio source never suspends;
+ * at the end of the file it warns (fatal here, as "truncated"). */
+static unsigned next_byte(j_decompress_ptr cinfo) {
+    struct jpeg_source_mgr *src = cinfo->src;
+    if (src->bytes_in_buffer == 0 && !(*src->fill_input_buffer)(cinfo)) {
+        ic_decoder *dec = owner(cinfo);
+        ic_fail(&dec->fail, IC_ERR_TRUNCATED, 0, "file ends inside a marker segment");
+        longjmp(dec->fail.jump, 1);
+    }
+    src->bytes_in_buffer--;
+    return *src->next_input_byte++;
+}
+
+/* Our APP1/APP2 handler instead of jpeg_save_markers, which keeps *every*
+ * such segment: a hostile file of a million 64 KB APP segments would make
+ * it allocate as much as the file is large. Here only the first EXIF, the
+ * first XMP and one copy of each ICC chunk (≤ 255 × 65519 bytes) are kept,
+ * so metadata costs at most ~17 MB whatever the file holds. */
+static boolean read_app_marker(j_decompress_ptr cinfo) {
+    ic_decoder *dec = owner(cinfo);
+    int marker = cinfo->unread_marker;
+    unsigned length = next_byte(cinfo) << 8;
+    length |= next_byte(cinfo);
+    if (length < 2) {
+        ic_fail(&dec->fail, IC_ERR_CORRUPT, 0, "APP%d segment with impossible length %u", marker - JPEG_APP0, length);
+        longjmp(dec->fail.jump, 1);
+    }
+    length -= 2;
+    if (!dec->jpeg_marker) {
+        dec->jpeg_marker = malloc(65536);
+        if (!dec->jpeg_marker) out_of_memory(dec);
+    }
+    uint8_t *m = dec->jpeg_marker;
+    for (unsigned i = 0; i < length; i++) m[i] = (uint8_t)next_byte(cinfo);
+
+    if (marker == JPEG_APP0 + 1) {
+        if (!dec->metadata[IC_META_EXIF].data && length > sizeof exif_prefix &&
+            memcmp(m, exif_prefix, sizeof exif_prefix) == 0) {
+            if (!ic_blob_set(&dec->metadata[IC_META_EXIF], m + sizeof exif_prefix, length - sizeof exif_prefix))
+                out_of_memory(dec);
+        } else if (!dec->metadata[IC_META_XMP].data && length > sizeof xmp_prefix &&
+                   memcmp(m, xmp_prefix, sizeof xmp_prefix) == 0) {
+            if (!ic_blob_set(&dec->metadata[IC_META_XMP], m + sizeof xmp_prefix, length - sizeof xmp_prefix))
+                out_of_memory(dec);
+        }
+    } else if (length > sizeof icc_prefix + 2 && memcmp(m, icc_prefix, sizeof icc_prefix) == 0) {
+        int sequence = m[sizeof icc_prefix], total = m[sizeof icc_prefix + 1];
+        /* Inconsistent numbering is tolerated like libjpeg does: the
+         * profile is then simply not found (see assemble_icc). */
+        if (sequence >= 1 && sequence <= total && !dec->icc_chunks[sequence].data) {
+            if (dec->icc_chunk_total == 0) dec->icc_chunk_total = total;
+            if (!ic_blob_set(&dec->icc_chunks[sequence], m + sizeof icc_prefix + 2, length - sizeof icc_prefix - 2))
+                out_of_memory(dec);
         }
     }
-    /* Reassembles the numbered APP2 chunks; a broken sequence only warns
-     * (tolerated) and yields no profile. */
-    JOCTET *icc = NULL;
-    unsigned int icc_length = 0;
-    if (jpeg_read_icc_profile(&dec->jpeg, &icc, &icc_length) && icc) {
-        int ok = ic_blob_set(&dec->metadata[IC_META_ICC], icc, icc_length);
-        free(icc);
-        if (!ok) out_of_memory(dec);
+    return TRUE;
+}
+
+/* Joins the numbered ICC chunks when all of 1…total are present. */
+static void assemble_icc(ic_decoder *dec) {
+    int total = dec->icc_chunk_total;
+    if (total == 0) return;
+    size_t length = 0;
+    for (int i = 1; i <= total; i++) {
+        if (!dec->icc_chunks[i].data) return;
+        length += dec->icc_chunks[i].length;
+    }
+    for (int i = total + 1; i < 256; i++) {
+        if (dec->icc_chunks[i].data) return;  /* chunks numbered beyond the declared count */
+    }
+    uint8_t *profile = malloc(length);
+    if (!profile) out_of_memory(dec);
+    size_t at = 0;
+    for (int i = 1; i <= total; i++) {
+        memcpy(profile + at, dec->icc_chunks[i].data, dec->icc_chunks[i].length);
+        at += dec->icc_chunks[i].length;
+    }
+    int ok = ic_blob_set(&dec->metadata[IC_META_ICC], profile, length);
+    free(profile);
+    if (!ok) out_of_memory(dec);
+    for (int i = 1; i <= total; i++) ic_blob_free(&dec->icc_chunks[i]);
+}
+
+/* A progressive file may hold any number of scans, each a full pass over
+ * the coefficients: a small file with thousands of them is a CPU bomb. */
+static void count_scans(j_common_ptr cinfo) {
+    j_decompress_ptr d = (j_decompress_ptr)cinfo;
+    if (d->input_scan_number > IC_MAX_JPEG_SCANS) {
+        ic_decoder *dec = owner(d);
+        ic_fail(&dec->fail, IC_ERR_CORRUPT, 0, "more than %d scans in a progressive JPEG", IC_MAX_JPEG_SCANS);
+        longjmp(dec->fail.jump, 1);
     }
 }
 
@@ -53,12 +132,19 @@ ic_status ic_jpeg_open(ic_decoder *dec, uint64_t max_pixels) {
     dec->jpeg_created = 1;
     jpeg_create_decompress(&dec->jpeg);
     jpeg_stdio_src(&dec->jpeg, dec->file);
-    jpeg_save_markers(&dec->jpeg, JPEG_APP0 + 1, 0xFFFF);
-    jpeg_save_markers(&dec->jpeg, JPEG_APP0 + 2, 0xFFFF);
+    jpeg_set_marker_processor(&dec->jpeg, JPEG_APP0 + 1, read_app_marker);
+    jpeg_set_marker_processor(&dec->jpeg, JPEG_APP0 + 2, read_app_marker);
+    dec->jpeg_progress.progress_monitor = count_scans;
+    dec->jpeg.progress = &dec->jpeg_progress;
     jpeg_read_header(&dec->jpeg, TRUE);
     fail->in_entropy_data = 1;  /* read_header stops at the first scan */
 
     JDIMENSION width = dec->jpeg.image_width, height = dec->jpeg.image_height;
+    if (width > IC_MAX_SIDE || height > IC_MAX_SIDE) {
+        ic_fail(fail, IC_ERR_TOO_LARGE, 0, "image is %u x %u, more than %u pixels on a side",
+                (unsigned)width, (unsigned)height, IC_MAX_SIDE);
+        return fail->status;
+    }
     if (max_pixels != 0 && (uint64_t)width * (uint64_t)height > max_pixels) {
         ic_fail(fail, IC_ERR_TOO_LARGE, 0,
                 "image is %u x %u = %llu pixels, above the limit of %llu",
@@ -95,7 +181,7 @@ ic_status ic_jpeg_open(ic_decoder *dec, uint64_t max_pixels) {
         return fail->status;
     }
 
-    keep_metadata(dec);
+    assemble_icc(dec);
     dec->info.interlaced = dec->jpeg.progressive_mode ? 1 : 0;
     jpeg_start_decompress(&dec->jpeg);
 
@@ -175,4 +261,7 @@ void ic_jpeg_destroy(ic_decoder *dec) {
     dec->jpeg_created = 0;
     free(dec->cmyk_row);
     dec->cmyk_row = NULL;
+    free(dec->jpeg_marker);
+    dec->jpeg_marker = NULL;
+    for (int i = 0; i < 256; i++) ic_blob_free(&dec->icc_chunks[i]);
 }

@@ -92,11 +92,22 @@ ic_status ic_png_open(ic_decoder *dec, uint64_t max_pixels) {
     /* The pixel limit is ours to enforce (and to report as "too large");
      * libpng's own 1,000,000-per-side limit would call it corruption. */
     png_set_user_limits(png, 0x7fffffffU, 0x7fffffffU);
+    /* What metadata may cost: libpng decompresses iCCP/zTXt/iTXt into
+     * memory, so a few bytes of zlib could otherwise ask for gigabytes. A
+     * chunk over the limit is dropped (benign error), not fatal. */
+    png_set_chunk_malloc_max(png, IC_MAX_PNG_CHUNK_BYTES);
+    png_set_chunk_cache_max(png, IC_MAX_PNG_ANCILLARY_CHUNKS);
     png_read_info(png, info);
 
     png_uint_32 width = 0, height = 0;
     int depth = 0, color_type = 0, interlace = 0;
     png_get_IHDR(png, info, &width, &height, &depth, &color_type, &interlace, NULL, NULL);
+    /* Before png_read_update_info, which allocates row buffers. */
+    if (width > IC_MAX_SIDE || height > IC_MAX_SIDE) {
+        ic_fail(fail, IC_ERR_TOO_LARGE, 0, "image is %u x %u, more than %u pixels on a side",
+                (unsigned)width, (unsigned)height, IC_MAX_SIDE);
+        return fail->status;
+    }
     if (max_pixels != 0 && (uint64_t)width * (uint64_t)height > max_pixels) {
         ic_fail(fail, IC_ERR_TOO_LARGE, 0,
                 "image is %u x %u = %llu pixels, above the limit of %llu",
