@@ -61,6 +61,21 @@ final class UpscaleCommandTests {
         #expect(result.stdout.contains("1600×1200"))
     }
 
+    @Test("a run longer than a second shows a progress bar on a terminal, and nothing on stderr otherwise")
+    func progressBar() throws {
+        let input = TestEnvironment.fixture("UpscalingTests", "coffee.jpg")
+        // `script` runs the command on a pseudo-terminal, as a person's shell would.
+        let command = [ctl, "upscale", input, path("tty.png"), "--threads", "1"].map { "'\($0)'" }.joined(separator: " ")
+        let onTerminal = try runCommand("/usr/bin/script", ["-qec", command, "/dev/null"],
+                                        environment: ["ENHANCE_MODEL_DIR": TestEnvironment.modelDirectory])
+        #expect(onTerminal.status == 0, "\(onTerminal.stdout)")
+        #expect(onTerminal.stdout.contains("upscaling") && onTerminal.stdout.contains("100%"), "\(onTerminal.stdout)")
+
+        let piped = try upscale([input, path("piped.png"), "--threads", "1"])
+        #expect(piped.status == 0)
+        #expect(piped.stderr.isEmpty, "\(piped.stderr)")
+    }
+
     @Test("grayscale in, grayscale out")
     func grayscale() throws {
         let input = path("gray.png"), output = path("gray.x4.png")

@@ -80,6 +80,23 @@ struct LayerTests {
         #expect(try data.load(as: .nchw, engine: engine) == naivePReLU(x, channels: c, slopes: slopes))
     }
 
+    @Test("element-wise tanh and linear rescaling, in place on blocked data")
+    func eltwise() throws {
+        let desc = TensorDesc([1, 48, 5, 6], .nChw16c)
+        let x = randomValues(48 * 5 * 6, scale: 3, seed: 51)
+        let data = try Memory(desc, engine: engine)
+        try data.store(x, from: .nchw, engine: engine)
+        let tanhLayer = try Eltwise(engine: engine, data: desc, function: .tanh)
+        let rescale = try Eltwise(engine: engine, data: desc, function: .linear(scale: 127.5, shift: 127.5))
+        for layer in [tanhLayer, rescale] {
+            #expect(!layer.implementation.hasPrefix("ref"), "fell back to \(layer.implementation)")
+            try layer.forward(data, into: data, scratchpad: nil)
+        }
+        try engine.wait()
+        let want = x.map { 127.5 * Foundation.tanh($0) + 127.5 }
+        #expect(maxAbsDifference(try data.load(as: .nchw, engine: engine), want) < 1e-3)
+    }
+
     @Test("pixel shuffle follows TensorFlow's depth_to_space channel order")
     func pixelShuffle() throws {
         let (c, h, w) = (32, 5, 7)
