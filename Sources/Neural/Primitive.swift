@@ -12,7 +12,9 @@ final class Primitive: @unchecked Sendable {
     let engine: Engine
 
     /// Creates the first implementation oneDNN offers for `opDesc` (its best, by its own ranking).
-    convenience init(opDesc: UnsafeRawPointer, postOps: [PostOp] = [], engine: Engine, what: String) throws {
+    /// Backward primitives pass their forward primitive as `hint`, so both agree on layouts.
+    convenience init(opDesc: UnsafeRawPointer, postOps: [PostOp] = [], hint: Primitive? = nil,
+                     engine: Engine, what: String) throws {
         engine.pinThreads()
         var attr: dnnl_primitive_attr_t?
         try check(dnnl_primitive_attr_create(&attr), "creating attributes for \(what)")
@@ -27,7 +29,7 @@ final class Primitive: @unchecked Sendable {
             try check(dnnl_primitive_attr_set_post_ops(attr, ops), "attaching post-ops to \(what)")
         }
         var pd: dnnl_primitive_desc_t?
-        try check(dnnl_primitive_desc_create(&pd, opDesc, attr, engine.engine, nil),
+        try check(dnnl_primitive_desc_create(&pd, opDesc, attr, engine.engine, hint?.descriptor),
                   "choosing an implementation for \(what)")
         try self.init(descriptor: pd!, engine: engine, what: what)
     }

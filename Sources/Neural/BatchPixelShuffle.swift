@@ -1,0 +1,46 @@
+/// Pixel shuffle ×2 (TensorFlow's depth_to_space, "DCR") over a batch, forward and backward.
+import CDNNL
+
+/// `out[n, c, 2h+i, 2w+j] = in[n, (2i+j)·C + c, h, w]` on `nChw16c` tensors, as the inference
+/// `PixelShuffle` does it (a reorder between strided views, no custom kernel) with a batch
+/// dimension added. The backward is the same permutation run the other way: the gradient of a
+/// permutation is its inverse.
+public final class BatchPixelShuffle: @unchecked Sendable {
+    public let source: TensorDesc
+    public let destination: TensorDesc
+    let packed: TensorDesc
+    let spread: TensorDesc
+    let forwardReorder: Reorder
+    let backwardReorder: Reorder
+    private let engine: Engine
+
+    public init(engine: Engine, batch: Int, channels: Int, height: Int, width: Int) throws {
+        precondition(channels % 16 == 0, "pixel shuffle needs a multiple of 16 output channels")
+        let (h, w, blocks) = (height, width, channels / 16)
+        source = TensorDesc([batch, 4 * channels, h, w], .nChw16c)
+        destination = TensorDesc([batch, channels, 2 * h, 2 * w], .nChw16c)
+        let plane = h * w * 16
+        let image = 4 * blocks * plane
+        // Indexed (n, i, j, channel block, h, w, lane) in both buffers.
+        let dims = [batch, 2, 2, blocks, h, w, 16]
+        packed = TensorDesc(dims, strides: [image, 2 * blocks * plane, blocks * plane, plane, w * 16, 16, 1])
+        spread = TensorDesc(dims, strides: [image, 2 * w * 16, 16, 4 * plane, 4 * w * 16, 32, 1])
+        forwardReorder = try Reorder(from: packed, to: spread, engine: engine)
+        backwardReorder = try Reorder(from: spread, to: packed, engine: engine)
+        self.engine = engine
+    }
+
+    public var implementations: [String] { [forwardReorder.implementation, backwardReorder.implementation] }
+
+    // dst[N, C, 2H, 2W] = depth_to_space(src[N, 4C, H, W])
+    public func forward(_ src: Memory, into dst: Memory) throws {
+        try forwardReorder.execute(try Memory(view: packed, of: src, engine: engine),
+                                   try Memory(view: spread, of: dst, engine: engine))
+    }
+
+    // diffSrc[N, 4C, H, W] = space_to_depth(diffDst[N, C, 2H, 2W])
+    public func backward(_ diffDst: Memory, into diffSrc: Memory) throws {
+        try backwardReorder.execute(try Memory(view: spread, of: diffDst, engine: engine),
+                                    try Memory(view: packed, of: diffSrc, engine: engine))
+    }
+}
