@@ -34,22 +34,31 @@ public enum ImageUpscaler {
         if sameFile(inputPath, outputPath) {
             throw ImageError(.invalidArgument, path: outputPath, detail: "output would overwrite the input")
         }
-        let reader = try ImageReader(path: inputPath, maxPixels: options.maxPixels)
+        // Rows arrive upright (EXIF orientation applied), so the output is stored upright.
+        let reader = try UprightReader(path: inputPath, maxPixels: options.maxPixels)
         let info = reader.info
-        guard info.channels == 1 || info.channels == 3 else {
-            throw ImageError(.unsupportedFormat, path: inputPath,
-                             detail: "images with an alpha channel are not supported yet")
+        guard info.width <= maxInputWidth else {
+            throw ImageError(.tooLarge, path: inputPath,
+                             detail: "\(info.width) pixels wide; at most \(maxInputWidth) can be enlarged (memory per output band grows with the width)")
         }
         let scale = Generator.scale
+        // Channels and depth follow the input (gray stays gray, alpha stays, 16-bit PNG stays
+        // 16-bit); JPEG holds 8 bits and refuses alpha with a clear error from the writer.
         let outputInfo = ImageInfo(width: info.width * scale, height: info.height * scale,
                                    channels: info.channels, bitDepth: format == .jpeg ? 8 : info.bitDepth,
                                    format: format)
-        var metadata = reader.metadata
+        var metadata = reader.metadata.upright(width: outputInfo.width, height: outputInfo.height)
         if let xmp = options.xmp { metadata.xmp = xmp }
+        if format == .jpeg {
+            // One APP1 segment each: a block that does not fit (possible from PNG) is left out
+            // rather than failing the photo over metadata.
+            if let exif = metadata.exif, exif.count > maxJPEGSegmentPayload - 6 { metadata.exif = nil }
+            if let xmp = metadata.xmp, xmp.count > maxJPEGSegmentPayload - 29 { metadata.xmp = nil }
+        }
         let writer = try ImageWriter(path: outputPath, info: outputInfo, quality: options.jpegQuality,
                                      metadata: metadata)
         var source = ReaderRows(reader)
-        var sink = WriterRows(writer)
+        var sink = WriterRows(writer, alpha: source.alpha)
         do {
             try TiledUpscaler(tile: options.tile, overlap: options.overlap)
                 .run(generator, source: &source, sink: &sink, progress: progress)
@@ -61,6 +70,11 @@ public enum ImageUpscaler {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return UpscaleResult(input: info, output: outputInfo, seconds: seconds)
     }
+
+    /// Input width above which the output band (a tile's height of 4×-wide float rows) alone
+    /// would pass ~0.6 GB; 16384 in gives 65536 out, JPEG's limit too.
+    public static let maxInputWidth = 16384
+    static let maxJPEGSegmentPayload = 65533
 
     private static func sameFile(_ a: String, _ b: String) -> Bool {
         let x = URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath().path
