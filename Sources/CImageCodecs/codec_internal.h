@@ -79,6 +79,7 @@ struct ic_encoder {
 #define IC_MAX_JPEG_SCANS 500            /* libjpeg-turbo's own TurboJPEG scan limit; real files have ≤ ~20 */
 #define IC_MAX_PNG_CHUNK_BYTES 16000000u /* one ancillary chunk after decompression (iCCP, iTXt, zTXt…) */
 #define IC_MAX_PNG_ANCILLARY_CHUNKS 1000u
+#define IC_JPEG_OPTIMIZE_MAX_PIXELS 4000000u /* above this, no optimised Huffman tables (whole-image buffer) */
 
 /* Records a failure (first one wins) and copies it to the caller. */
 void ic_fail(ic_failure *fail, ic_status status, int sys_errno,
