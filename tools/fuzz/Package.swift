@@ -1,0 +1,20 @@
+// swift-tools-version:6.0
+// A libFuzzer harness for enhance's decode path, kept out of the main package so its sanitizer
+// flags never reach a normal build. Imaging and CImageCodecs are the main package's own sources,
+// linked in here (symlinks) so that they are compiled with coverage and AddressSanitizer too.
+import PackageDescription
+
+let package = Package(
+    name: "enhance-fuzz",
+    targets: [
+        .target(
+            name: "CImageCodecs",
+            path: "Sources/CImageCodecs",
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
+        ),
+        .target(name: "Imaging", dependencies: ["CImageCodecs"], path: "Sources/Imaging"),
+        .target(name: "CFuzzDriver"),
+        .executableTarget(name: "DecodeFuzzer", dependencies: ["Imaging", "CFuzzDriver"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

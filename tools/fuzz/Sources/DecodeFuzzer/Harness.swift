@@ -1,0 +1,51 @@
+/// libFuzzer entry point: every input is treated as an image file and taken through what the
+/// upscaler does before inference — open (format sniffing, header, metadata), read every row
+/// upright (EXIF orientation applied), rewrite the metadata for an enlarged copy — and, since
+/// the EXIF and XMP editors are our own code, also fed to them directly as raw blocks.
+/// Any crash, sanitizer report, leak or timeout is a finding; thrown errors are the expected
+/// outcome for bad input.
+import CFuzzDriver
+import Imaging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The decoder takes paths, so inputs go through one file in shared memory (no disk I/O).
+nonisolated(unsafe) private var scratch: (fd: Int32, path: String)? = nil
+
+private func scratchFile() -> (fd: Int32, path: String) {
+    if let scratch { return scratch }
+    let path = "/dev/shm/enhance-fuzz-\(getpid())"
+    let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    precondition(fd >= 0, "cannot create \(path)")
+    atexit { if let scratch { unlink(scratch.path) } }
+    scratch = (fd, path)
+    return (fd, path)
+}
+
+func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let file = scratchFile()
+    guard ftruncate(file.fd, 0) == 0, pwrite(file.fd, data, size, 0) == size else { return 0 }
+
+    // A 1 MP limit keeps each run fast; the limit itself is tested by the unit tests.
+    if let reader = try? UprightReader(path: file.path, maxPixels: 1 << 20) {
+        var rows: [Float] = []
+        while let n = try? reader.readRows(count: 7, into: &rows), n > 0 {}
+        let upright = reader.metadata.upright(width: reader.info.width * 4, height: reader.info.height * 4)
+        _ = upright.orientation
+    }
+
+    if var exif = try? ExifBlock(bytes) {
+        _ = exif.orientation
+        _ = exif.string(ExifBlock.Tag.dateTimeOriginal, in: .exif)
+        _ = exif.rawValue(ExifBlock.Tag.gpsLatitude, in: .gps)
+        exif.makeUpright(width: 16000, height: 12000)
+        // What we write must parse again.
+        guard (try? ExifBlock(exif.bytes)) != nil else { fatalError("rewritten EXIF no longer parses") }
+    }
+    _ = ImageMetadata(xmp: bytes).upright(width: 4, height: 4)
+    return 0
+}
