@@ -23,6 +23,9 @@ public final class BatchNorm: @unchecked Sendable {
     let trainingForward: Primitive
     let inferenceForward: Primitive
     let backwardPrimitive: Primitive
+    /// Where a data-only backward puts the γ and β gradients it does not want (oneDNN 2.6 has no
+    /// backward-data kernel for a batch norm with scale, so it runs the full backward).
+    private var discardedGradients: (gamma: Memory, beta: Memory)?
     private let engine: Engine
 
     public init(engine: Engine, data: TensorDesc, epsilon: Float = 0.001, momentum: Float,
@@ -136,6 +139,22 @@ public final class BatchNorm: @unchecked Sendable {
             p.gamma.gradient.add(gGamma)
             p.beta.gradient.add(gBeta)
         }
+    }
+
+    // diffSrc only (γ and β untouched): for passes that carry a gradient through a network whose
+    // own parameters must not learn from it (the generator's adversarial signal).
+    public func backwardData(_ src: Memory, _ diffDst: Memory, _ p: BatchNormParameters, statistics: BatchStatistics,
+                             into diffSrc: Memory, scratchpad: Scratchpad?) throws {
+        let (mean, variance) = mode == .batchStatistics ? (statistics.mean, statistics.variance)
+                                                        : (p.runningMean, p.runningVariance)
+        if discardedGradients == nil {
+            discardedGradients = (try Memory(TensorDesc([channels], .x), engine: engine),
+                                  try Memory(TensorDesc([channels], .x), engine: engine))
+        }
+        try backwardPrimitive.execute([(DNNL_ARG_SRC, src), (DNNL_ARG_DIFF_DST, diffDst), (DNNL_ARG_SCALE, p.gamma.value),
+                                       (DNNL_ARG_SHIFT, p.beta.value), (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance),
+                                       (DNNL_ARG_DIFF_SRC, diffSrc), (DNNL_ARG_DIFF_SCALE, discardedGradients!.gamma),
+                                       (DNNL_ARG_DIFF_SHIFT, discardedGradients!.beta)], scratchpad: scratchpad)
     }
 }
 

@@ -17,6 +17,9 @@ public final class InnerProduct: @unchecked Sendable {
     let backwardWeightsPrimitive: Primitive
     private let engine: Engine
     private let plainWeights: TensorDesc.Layout
+    /// Where accumulating backward passes put their share first (the first dense layer of the
+    /// discriminator has 19 M weights: not something to allocate per step).
+    private var gradientScratch: (weights: Memory, bias: Memory)?
 
     public init(engine: Engine, source: TensorDesc, outputs: Int) throws {
         let inDims = source.dims
@@ -86,9 +89,10 @@ public final class InnerProduct: @unchecked Sendable {
     // W.gradient (+)= diffDstᵀ · src; b.gradient (+)= Σ_batch diffDst
     public func backwardWeights(_ src: Memory, _ diffDst: Memory, weight: Parameter, bias: Parameter,
                                 accumulate: Bool = false, scratchpad: Scratchpad?) throws {
-        let (gw, gb) = accumulate
-            ? (try Memory(weightsLayout, engine: engine), try Memory(TensorDesc([outputs], .x), engine: engine))
-            : (weight.gradient, bias.gradient)
+        if accumulate, gradientScratch == nil {
+            gradientScratch = (try Memory(weightsLayout, engine: engine), try Memory(TensorDesc([outputs], .x), engine: engine))
+        }
+        let (gw, gb) = accumulate ? gradientScratch! : (weight.gradient, bias.gradient)
         try backwardWeightsPrimitive.execute([(DNNL_ARG_SRC, src), (DNNL_ARG_DIFF_DST, diffDst),
                                               (DNNL_ARG_DIFF_WEIGHTS, gw), (DNNL_ARG_DIFF_BIAS, gb)],
                                              scratchpad: scratchpad)

@@ -130,6 +130,13 @@ struct TrainingLayerTests {
         let db = worstGradientError(analytic: try p.beta.loadGradient(engine: engine), point: bd, count: 8,
                                     seed: 20) { dot64(rd, forward(xd, gd, $0)) }
         #expect(dx < tolerance && dg < tolerance && db < tolerance, "errors dx \(dx) dγ \(dg) dβ \(db)")
+        // The data-only backward gives the same input gradient and leaves γ's gradient alone.
+        let gammaGradient = try p.gamma.loadGradient(engine: engine)
+        let dataOnly = try Memory(desc, engine: engine)
+        try bn.backwardData(src, diffDst, p, statistics: stats, into: dataOnly, scratchpad: scratch)
+        try engine.wait()
+        #expect(try dataOnly.load(as: .nchw, engine: engine) == diffSrc.load(as: .nchw, engine: engine))
+        #expect(try p.gamma.loadGradient(engine: engine) == gammaGradient)
 
         // Running statistics: Keras' momentum rule with the batch's unbiased variance, or untouched.
         let running = try p.runningMean.load(as: .x, engine: engine)

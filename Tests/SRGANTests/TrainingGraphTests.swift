@@ -126,6 +126,89 @@ struct TrainingGraphTests {
         let last = losses.suffix(5).reduce(0, +) / 5
         #expect(last * 10 < losses[0], "loss \(losses[0]) → \(last)")
     }
+
+    @Test("discriminator: parameter and input gradients over two batches agree with a double-precision reference")
+    func discriminatorGradients() throws {
+        let n = 2
+        let config = TrainableDiscriminator.Configuration(inputSize: 16, filters: 16, denseUnits: 8)
+        let d = try TrainableDiscriminator(batch: n, configuration: config, engine: engine)
+        try initialise(d.parameters, seed: 11)
+        let real = try d.makeTape(), fake = try d.makeTape()
+        let xr = randomValues(real.input.desc.elementCount, seed: 12), xf = randomValues(fake.input.desc.elementCount, seed: 13)
+        try real.input.store(xr, from: .nchw, engine: engine)
+        try fake.input.store(xf, from: .nchw, engine: engine)
+        try d.forward(real)
+        try d.forward(fake)
+        let rr = randomValues(n, seed: 14), rf = randomValues(n, seed: 15)
+        try real.logitGradient.store(rr, from: .nc, engine: engine)
+        try fake.logitGradient.store(rf, from: .nc, engine: engine)
+        try d.backward(real, weights: true, inputGradient: false)
+        try d.backward(fake, weights: true, accumulate: true, inputGradient: true)
+
+        // The same network in double precision, parameters by name.
+        var values: [String: [Double]] = [:]
+        for e in d.parameters.entries { values[e.parameter.name] = try e.parameter.load(engine: engine).doubles }
+        func logits(_ x: [Double], _ v: [String: [Double]]) -> [Double] {
+            var (a, channels, size) = (x, 3, 16)
+            for i in 0..<8 {
+                let out = 16 << (i / 2)
+                let conv = naiveConvolution64(a, batch: n, channels: channels, height: size, width: size, kernel: 3,
+                                              stride: i % 2 == 1 ? 2 : 1, hwio: v["block.\(i).conv.weight"]!,
+                                              bias: v["block.\(i).conv.bias"]!, outChannels: out)
+                a = conv.values
+                if i > 0 {
+                    a = naiveBatchNorm64(a, batch: n, channels: out, gamma: v["block.\(i).bn.gamma"]!,
+                                         beta: v["block.\(i).bn.beta"]!, epsilon: 0.001)
+                }
+                a = a.map { $0 >= 0 ? $0 : 0.2 * $0 }
+                (channels, size) = (out, conv.height)
+            }
+            a = naiveDense64(a, batch: n, channels: channels, height: size, width: size, kernel: v["dense1.weight"]!,
+                             bias: v["dense1.bias"]!, outputs: 8).map { $0 >= 0 ? $0 : 0.2 * $0 }
+            return naiveDense64(a, batch: n, channels: 8, height: 1, width: 1, kernel: v["dense2.weight"]!,
+                                bias: v["dense2.bias"]!, outputs: 1)
+        }
+        let (xrd, xfd) = (xr.doubles, xf.doubles)
+        func loss(_ v: [String: [Double]], fakeInput: [Double]? = nil) -> Double {
+            dot64(rr.doubles, logits(xrd, v)) + dot64(rf.doubles, logits(fakeInput ?? xfd, v))
+        }
+        #expect(maxAbsDifference(try fake.logits.load(as: .nc, engine: engine), logits(xfd, values).map(Float.init)) < 1e-4)
+        // A step of 1e-6 in double never crosses a LeakyReLU kink in practice, and rounds at ~1e-10.
+        var worst: [(String, Double)] = []
+        for name in ["block.0.conv.weight", "block.1.bn.gamma", "block.3.conv.weight", "block.5.bn.beta",
+                     "block.7.conv.bias", "dense1.weight", "dense2.weight", "dense2.bias"] {
+            let p = d.parameters.entries.first { $0.parameter.name == name }!.parameter
+            let error = worstGradientError(analytic: try p.loadGradient(engine: engine), point: values[name]!, count: 3,
+                                           seed: 16, step: 1e-6) { point in
+                var v = values
+                v[name] = point
+                return loss(v)
+            }
+            worst.append((name, error))
+        }
+        let dx = worstGradientError(analytic: try fake.inputGradient.load(as: .nchw, engine: engine), point: xfd, count: 8,
+                                    seed: 17, step: 1e-6) { loss(values, fakeInput: $0) }
+        worst.append(("input", dx))
+        #expect(worst.allSatisfy { $0.1 < 2e-3 }, "worst relative errors: \(worst)")
+
+        // A data-only pass gives the same input gradient and leaves the parameter gradients alone.
+        let before = try d.parameters.entries[3].parameter.loadGradient(engine: engine)
+        try d.backward(fake, weights: false, inputGradient: true)
+        #expect(maxAbsDifference(try fake.inputGradient.load(as: .nchw, engine: engine),
+                                 try fake.inputGradient.load(as: .nchw, engine: engine)) == 0)
+        #expect(try d.parameters.entries[3].parameter.loadGradient(engine: engine) == before)
+    }
+
+    @Test("pretrained discriminator loads under its file names and saves back unchanged")
+    func discriminatorRoundTrip() throws {
+        let path = try TestEnvironment.model("srgan-discriminator.safetensors")
+        let file = try TensorFile.read(path: path)
+        let d = try TrainableDiscriminator(batch: 1, engine: engine)
+        try d.load(file, path: path)
+        let saved = try d.tensorFile()
+        #expect(saved.tensors == file.tensors)
+        #expect(d.parameters.parameterCount == 23_569_217 - 4 * (64 + 128 + 128 + 256 + 256 + 512 + 512) / 2)
+    }
 }
 
 /// Small random weights (Glorot-like scale), slopes 0.2, γ = 1, β = 0 — a fresh network.
