@@ -26,6 +26,13 @@ extension ImageMetadata {
         return result
     }
 
+    /// The colour space the ICC profile describes ("RGB", "GRAY", "CMYK"…, from header bytes
+    /// 16–19), or `nil` without a profile long enough to have one.
+    public var iccColorSpace: String? {
+        guard let icc = iccProfile, icc.count >= 128 else { return nil }
+        return String(decoding: icc[16..<20], as: UTF8.self).trimmingSuffix(while: { $0 == " " })
+    }
+
     /// Sets `tiff:Orientation` to 1 in both the attribute (`="6"`) and the element (`>6<`)
     /// spelling. Works on the bytes (the name and digits are ASCII, which UTF-8 never reuses), so
     /// everything else in the packet is kept exactly.
@@ -55,5 +62,13 @@ extension ImageMetadata {
             i = end
         }
         return out
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix(while predicate: (Character) -> Bool) -> String {
+        var result = self
+        while let last = result.last, predicate(last) { result.removeLast() }
+        return result
     }
 }

@@ -49,6 +49,12 @@ public enum ImageUpscaler {
                                    format: format)
         var metadata = reader.metadata.upright(width: outputInfo.width, height: outputInfo.height)
         if let xmp = options.xmp { metadata.xmp = xmp }
+        // The profile is kept byte for byte (colours are never converted, so it still describes
+        // them) — unless it describes other channels: a CMYK JPEG's profile would mislabel the
+        // RGB it was decoded to.
+        if let space = metadata.iccColorSpace, space != (outputInfo.channels >= 3 ? "RGB" : "GRAY") {
+            metadata.iccProfile = nil
+        }
         if format == .jpeg {
             // One APP1 segment each: a block that does not fit (possible from PNG) is left out
             // rather than failing the photo over metadata.

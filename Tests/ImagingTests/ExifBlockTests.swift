@@ -130,3 +130,20 @@ struct ExifBlockTests {
         #expect(try ExifBlock(block.bytes).integer(ExifBlock.Tag.pixelXDimension, in: .exif) == 16000)
     }
 }
+
+@Suite("ICC colour space")
+struct ICCColorSpaceTests {
+    @Test("the profile's colour space is read from its header", arguments: ["RGB ", "GRAY", "CMYK"])
+    func colorSpace(space: String) {
+        #expect(ImageMetadata(iccProfile: Synthetic.iccProfile(colorSpace: space)).iccColorSpace
+                == space.trimmingCharacters(in: .whitespaces))
+        #expect(ImageMetadata(iccProfile: [1, 2, 3]).iccColorSpace == nil)
+    }
+
+    @Test("the Display P3 and Adobe RGB fixtures are RGB profiles")
+    func fixtures() throws {
+        for name in ["camera-p3.jpg", "camera-adobergb.png"] {
+            #expect(try ImageReader(path: Fixture.path(name)).metadata.iccColorSpace == "RGB")
+        }
+    }
+}
