@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "enhance-ctl", targets: ["enhance-ctl"]),
+        .executable(name: "enhanced", targets: ["enhanced"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,13 +29,27 @@ let package = Package(
         .target(name: "SRGAN", dependencies: ["Neural", "ModelFormats"]),
         .target(name: "Upscaling", dependencies: ["SRGAN", "Imaging"]),
 
+        // The daemon: a SQLite job queue (the only SQL), inotify watching, its configuration.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .target(name: "JobQueue", dependencies: ["CSQLite"]),
+        .target(name: "Configuration"),
+        .target(name: "FolderWatch"),
+        .target(name: "Daemon", dependencies: ["Configuration", "JobQueue", "FolderWatch", "Upscaling", "SRGAN",
+                                               "Imaging", "ModelFormats"]),
+
         // What a person types.
         .executableTarget(
             name: "enhance-ctl",
             dependencies: [
                 "Upscaling", "SRGAN", "ModelFormats", "Imaging", "Neural",
+                "JobQueue", "Configuration", "FolderWatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+
+        .executableTarget(
+            name: "enhanced",
+            dependencies: ["Daemon", "Configuration", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Shared by the test targets: naive layer definitions, fixture and binary locations.
@@ -47,6 +62,10 @@ let package = Package(
         .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "SRGAN", "Imaging", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "TestSupport"]),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "TestSupport"]),
+        .testTarget(name: "FolderWatchTests", dependencies: ["FolderWatch", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["JobQueue", "Imaging", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,7 +8,8 @@ struct EnhanceCtl: ParsableCommand {
         commandName: "enhance-ctl",
         abstract: "Sharpen photos 4× with the SRGAN generator, and manage the models it uses.",
         version: EnhanceVersion.string,
-        subcommands: [Upscale.self, ModelCommand.self, Bench.self]
+        subcommands: [Upscale.self, ModelCommand.self, Bench.self,
+                      Status.self, Jobs.self, Show.self, Retry.self, Enqueue.self, Pause.self, Resume.self]
     )
 }
 

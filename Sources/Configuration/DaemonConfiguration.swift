@@ -1,0 +1,66 @@
+import Foundation
+
+/// Everything `enhanced` can be told, with its defaults. Paths are absolute once loaded:
+/// relative ones in a file are taken from the file's directory, those of the embedded default
+/// from the working directory.
+public struct DaemonConfiguration: Sendable, Equatable {
+    public enum OutputLocation: String, Sendable, CaseIterable {
+        /// Next to the source, in the watched folder.
+        case beside
+        /// Under `outbox`, in the same relative folders as the source under its root.
+        case mirror
+    }
+
+    public enum OutputFormat: String, Sendable, CaseIterable {
+        case same, png, jpeg
+    }
+
+    public enum LogLevel: String, Sendable, CaseIterable, Comparable {
+        case debug, info, warning, error
+        public static func < (a: LogLevel, b: LogLevel) -> Bool {
+            allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+        }
+    }
+
+    // [watch]
+    public var roots: [String]
+    /// Seconds a file must stay unchanged (size and mtime) after its last write event.
+    public var settleDelay: Double = 2
+    /// Seconds between full rescans of the roots (0: never), the fallback for lost events.
+    public var rescanInterval: Double = 600
+
+    // [output]
+    public var location: OutputLocation = .beside
+    public var outbox: String?
+    public var naming: OutputNaming
+    public var format: OutputFormat = .same
+    public var jpegQuality = 92
+
+    // [model]
+    public var modelPath: String
+    public var tile = 192
+    public var overlap = 32
+    public var maxInputPixels = 100_000_000
+
+    // [workers]
+    public var workers: Int
+    public var threadsPerWorker: Int
+    /// Seconds a running job's lease lasts without renewal before another worker may take it.
+    public var lease: Double = 300
+    /// Seconds SIGTERM waits for running jobs before requeueing them.
+    public var shutdownTimeout: Double = 30
+
+    // [retry]
+    public var maxAttempts = 4
+    public var initialDelay: Double = 30
+    public var maxDelay: Double = 3600
+
+    // [state]
+    public var database: String
+
+    // [log]
+    public var logLevel: LogLevel = .info
+
+    /// The file it was read from; nil for the embedded default.
+    public var file: String?
+}

@@ -1,0 +1,66 @@
+import Configuration
+import Foundation
+
+/// What the daemon's threads share: the configuration and model in force (replaced whole on
+/// SIGHUP), the stop flag, the jobs in flight, and a condition workers sleep on until work may
+/// be ready.
+final class DaemonState: @unchecked Sendable {
+    struct Snapshot {
+        var configuration: DaemonConfiguration
+        var model: ModelIdentity
+        /// Bumped when workers must load their generator again (new model or thread count).
+        var generation: Int
+        var stopping: Bool
+    }
+
+    private let condition = NSCondition()
+    private var current: Snapshot
+    private var inFlight: [Int64: String] = [:]
+    private var workSignalled = false
+
+    init(configuration: DaemonConfiguration, model: ModelIdentity) {
+        current = Snapshot(configuration: configuration, model: model, generation: 0, stopping: false)
+    }
+
+    var snapshot: Snapshot { condition.withLock { current } }
+
+    func update(configuration: DaemonConfiguration, model: ModelIdentity, reloadGenerators: Bool) {
+        condition.withLock {
+            current.configuration = configuration
+            current.model = model
+            if reloadGenerators { current.generation += 1 }
+            workSignalled = true
+            condition.broadcast()
+        }
+    }
+
+    func stop() {
+        condition.withLock {
+            current.stopping = true
+            condition.broadcast()
+        }
+    }
+
+    /// Wakes sleeping workers: a job was enqueued, retried or resumed.
+    func signalWork() {
+        condition.withLock {
+            workSignalled = true
+            condition.broadcast()
+        }
+    }
+
+    /// Sleeps until work is signalled, the daemon stops, or `timeout` seconds pass (the queue is
+    /// polled anyway: `enhance-ctl` changes it from another process, and back-offs expire).
+    func waitForWork(timeout: Double) {
+        condition.withLock {
+            if !workSignalled && !current.stopping {
+                _ = condition.wait(until: Date(timeIntervalSinceNow: timeout))
+            }
+            workSignalled = false
+        }
+    }
+
+    func began(_ job: Int64, owner: String) { condition.withLock { inFlight[job] = owner } }
+    func ended(_ job: Int64) { condition.withLock { _ = inFlight.removeValue(forKey: job) } }
+    var jobsInFlight: [Int64: String] { condition.withLock { inFlight } }
+}

@@ -1,0 +1,358 @@
+import Foundation
+
+/// The persistent job queue. One instance per process; thread-safe (every call holds a lock,
+/// and each call is one short transaction). Several processes may open the same file: WAL lets
+/// readers proceed while the daemon writes, and writers wait up to the busy timeout.
+///
+/// Times are seconds since 1970, passed in so that tests control the clock.
+public final class JobQueue: @unchecked Sendable {
+    public let path: String
+    private let connection: Connection
+    private let lock = NSLock()
+
+    public static func now() -> Double { Date().timeIntervalSince1970 }
+
+    /// Opens the queue at `path`, creating the file and its directory when `create` is set, and
+    /// migrating the schema to the current version.
+    public init(path: String, create: Bool = true, busyTimeout: Double = 10) throws {
+        self.path = path
+        if create {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+        } else if !FileManager.default.fileExists(atPath: path) {
+            throw SQLiteError(code: 14, message: "no such database (has the daemon ever run with this configuration?)",
+                              context: path)
+        }
+        connection = try Connection(path: path, create: create, busyTimeout: busyTimeout)
+        // WAL: readers never block the writer and the writer never blocks readers; the setting
+        // is stored in the file. NORMAL sync is durable across process crashes in WAL mode
+        // (only a power cut may lose the last transactions, which the start-up scan redoes).
+        try connection.run("PRAGMA journal_mode = WAL")
+        try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
+        try Schema.migrate(connection, path: path)
+    }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// The schema version stored in the file.
+    public func schemaVersion() throws -> Int {
+        try locked { try connection.run("PRAGMA user_version").first?.int("user_version") ?? 0 }
+    }
+
+    // MARK: Adding work
+
+    /// The job for this path when its size and mtime are unchanged under the same model and
+    /// parameters: lets rescans skip hashing files they have already seen.
+    public func knownJob(sourcePath: String, size: Int64, mtime: Double, modelID: String, paramsKey: String) throws -> Job? {
+        try locked {
+            try connection.run("""
+                SELECT * FROM jobs WHERE source_path = ? AND size = ? AND mtime = ? AND model_id = ? AND params_key = ?
+                ORDER BY id DESC LIMIT 1
+                """, [sourcePath.sqlValue, size.sqlValue, mtime.sqlValue, modelID.sqlValue, paramsKey.sqlValue])
+                .first.map(Job.init)
+        }
+    }
+
+    /// Whether `path` is the output of a finished job: such a file is never work, even when it
+    /// no longer matches the output name pattern (the pattern was changed since).
+    public func isOutput(path: String) throws -> Bool {
+        try locked { !(try connection.run("SELECT 1 FROM jobs WHERE output_path = ? LIMIT 1", [path.sqlValue]).isEmpty) }
+    }
+
+    /// Records a file to enhance. The same content (sha256) under the same model and parameters
+    /// is enhanced once: another path with that content becomes a `skipped` duplicate, and the
+    /// same path again changes nothing.
+    @discardableResult
+    public func enqueue(_ s: JobSubmission, now: Double = JobQueue.now()) throws -> EnqueueOutcome {
+        try locked {
+            try connection.transaction {
+                let content: [SQLValue] = [s.sha256.sqlValue, s.modelID.sqlValue, s.paramsKey.sqlValue]
+                if let row = try connection.run("""
+                    SELECT * FROM jobs WHERE sha256 = ? AND model_id = ? AND params_key = ? AND source_path = ?
+                    """, content + [s.sourcePath.sqlValue]).first {
+                    return .known(Job(row))
+                }
+                let original = try connection.run("""
+                    SELECT * FROM jobs WHERE sha256 = ? AND model_id = ? AND params_key = ? AND state != 'skipped'
+                    ORDER BY id LIMIT 1
+                    """, content).first.map(Job.init)
+                let state: JobState = original == nil ? .queued : .skipped
+                let reason = original.map { "same content as job \($0.id) (\($0.sourcePath))" }
+                let row = try connection.run("""
+                    INSERT INTO jobs (source_path, sha256, size, mtime, model_id, params_key, state, last_error,
+                                      duplicate_of, created_at, updated_at, finished_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+                    """, [s.sourcePath.sqlValue, s.sha256.sqlValue, s.size.sqlValue, s.mtime.sqlValue,
+                          s.modelID.sqlValue, s.paramsKey.sqlValue, state.rawValue.sqlValue, reason.sqlValue,
+                          original?.id.sqlValue ?? .null, now.sqlValue, now.sqlValue,
+                          original == nil ? .null : now.sqlValue])
+                let job = Job(row[0])
+                if let original { return .duplicate(job, original: original) }
+                return .queued(job)
+            }
+        }
+    }
+
+    // MARK: Working
+
+    /// Takes the oldest ready job for `owner` until `now + lease`, counting an attempt; nil when
+    /// nothing is ready or the queue is paused.
+    public func claim(owner: String, lease: Double, now: Double = JobQueue.now()) throws -> Job? {
+        try locked {
+            try connection.run("""
+                UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?, lease_expiry = ?,
+                                progress = 0, started_at = ?, updated_at = ?
+                WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ? ORDER BY not_before, id LIMIT 1)
+                  AND (SELECT paused FROM control WHERE id = 1) = 0
+                RETURNING *
+                """, [owner.sqlValue, (now + lease).sqlValue, now.sqlValue, now.sqlValue, now.sqlValue])
+                .first.map(Job.init)
+        }
+    }
+
+    /// Extends a running job's lease and records its progress. False when the lease was lost
+    /// (expired and requeued, or taken by someone else).
+    @discardableResult
+    public func renew(id: Int64, owner: String, lease: Double, progress: Double, now: Double = JobQueue.now()) throws -> Bool {
+        try locked {
+            !(try connection.run("""
+                UPDATE jobs SET lease_expiry = ?, progress = ?, updated_at = ?
+                WHERE id = ? AND state = 'running' AND lease_owner = ? RETURNING id
+                """, [(now + lease).sqlValue, progress.sqlValue, now.sqlValue, id.sqlValue, owner.sqlValue]).isEmpty)
+        }
+    }
+
+    /// Marks a running job done. False when `owner` no longer holds it.
+    @discardableResult
+    public func complete(id: Int64, owner: String, outputPath: String, elapsed: Double, outputPixels: Int64,
+                         now: Double = JobQueue.now()) throws -> Bool {
+        try locked {
+            !(try connection.run("""
+                UPDATE jobs SET state = 'done', output_path = ?, elapsed = ?, output_pixels = ?, progress = 1,
+                                last_error = NULL, lease_owner = NULL, lease_expiry = NULL,
+                                finished_at = ?, updated_at = ?
+                WHERE id = ? AND state = 'running' AND lease_owner = ? RETURNING id
+                """, [outputPath.sqlValue, elapsed.sqlValue, outputPixels.sqlValue, now.sqlValue, now.sqlValue,
+                      id.sqlValue, owner.sqlValue]).isEmpty)
+        }
+    }
+
+    /// Records a failed attempt. A permanent failure, or a transient one on the last allowed
+    /// attempt, ends in `failed` with the reason kept; otherwise the job waits out its back-off
+    /// in `queued`. Returns the job's new state (nil when `owner` no longer held it).
+    @discardableResult
+    public func fail(id: Int64, owner: String, reason: String, permanent: Bool, policy: RetryPolicy,
+                     now: Double = JobQueue.now()) throws -> JobState? {
+        try locked {
+            try connection.transaction {
+                guard let row = try connection.run(
+                    "SELECT attempts FROM jobs WHERE id = ? AND state = 'running' AND lease_owner = ?",
+                    [id.sqlValue, owner.sqlValue]).first else { return nil }
+                let attempts = row.int("attempts")
+                let final = permanent || attempts >= policy.maxAttempts
+                let state: JobState = final ? .failed : .queued
+                let notBefore = final ? 0 : now + policy.delay(afterAttempt: attempts)
+                try connection.run("""
+                    UPDATE jobs SET state = ?, last_error = ?, not_before = ?, lease_owner = NULL, lease_expiry = NULL,
+                                    finished_at = ?, updated_at = ?
+                    WHERE id = ?
+                    """, [state.rawValue.sqlValue, reason.sqlValue, notBefore.sqlValue,
+                          final ? now.sqlValue : .null, now.sqlValue, id.sqlValue])
+                return state
+            }
+        }
+    }
+
+    /// Marks a running job skipped (its source disappeared before it could be read).
+    @discardableResult
+    public func skip(id: Int64, owner: String, reason: String, now: Double = JobQueue.now()) throws -> Bool {
+        try locked {
+            !(try connection.run("""
+                UPDATE jobs SET state = 'skipped', last_error = ?, lease_owner = NULL, lease_expiry = NULL,
+                                finished_at = ?, updated_at = ?
+                WHERE id = ? AND state = 'running' AND lease_owner = ? RETURNING id
+                """, [reason.sqlValue, now.sqlValue, now.sqlValue, id.sqlValue, owner.sqlValue]).isEmpty)
+        }
+    }
+
+    /// Gives a running job back without counting the attempt (a clean shutdown that could not
+    /// wait for it to finish).
+    @discardableResult
+    public func release(id: Int64, owner: String, now: Double = JobQueue.now()) throws -> Bool {
+        try locked {
+            !(try connection.run("""
+                UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), lease_owner = NULL,
+                                lease_expiry = NULL, progress = 0, updated_at = ?
+                WHERE id = ? AND state = 'running' AND lease_owner = ? RETURNING id
+                """, [now.sqlValue, id.sqlValue, owner.sqlValue]).isEmpty)
+        }
+    }
+
+    /// Puts back in the queue every running job whose worker is gone: all of them when `all`
+    /// (the daemon starting: nobody else can be running them), else those whose lease expired.
+    /// A job that has already used every attempt this way ends `failed` instead, so a file that
+    /// crashes the daemon cannot crash it forever. Returns the jobs requeued or failed.
+    @discardableResult
+    public func recoverAbandoned(all: Bool, policy: RetryPolicy, now: Double = JobQueue.now()) throws -> [Job] {
+        try locked {
+            try connection.transaction {
+                let condition = all ? "state = 'running'" : "state = 'running' AND lease_expiry < ?"
+                let arguments: [SQLValue] = all ? [] : [now.sqlValue]
+                let failed = try connection.run("""
+                    UPDATE jobs SET state = 'failed', last_error = 'the worker stopped during the last of '
+                                    || attempts || ' attempts (lease of ' || coalesce(lease_owner, '?') || ' lost)',
+                                    lease_owner = NULL, lease_expiry = NULL, finished_at = ?, updated_at = ?
+                    WHERE \(condition) AND attempts >= ? RETURNING *
+                    """, [now.sqlValue, now.sqlValue] + arguments + [policy.maxAttempts.sqlValue])
+                let queued = try connection.run("""
+                    UPDATE jobs SET state = 'queued', last_error = 'requeued: lease of ' || coalesce(lease_owner, '?')
+                                    || ' lost', lease_owner = NULL, lease_expiry = NULL, progress = 0, updated_at = ?
+                    WHERE \(condition) RETURNING *
+                    """, [now.sqlValue] + arguments)
+                return (failed + queued).map(Job.init)
+            }
+        }
+    }
+
+    /// When the next queued job becomes ready (nil when none is queued).
+    public func nextReadyTime() throws -> Double? {
+        try locked {
+            try connection.run("SELECT min(not_before) AS t FROM jobs WHERE state = 'queued'").first?.double("t")
+        }
+    }
+
+    // MARK: Operator actions
+
+    /// Sends a failed or skipped job back to the queue with fresh attempts. False when the job
+    /// does not exist or is not in a final failed/skipped state.
+    @discardableResult
+    public func retry(id: Int64, now: Double = JobQueue.now()) throws -> Bool {
+        try locked {
+            !(try connection.run("""
+                UPDATE jobs SET state = 'queued', attempts = 0, not_before = 0, duplicate_of = NULL,
+                                finished_at = NULL, progress = 0, updated_at = ?
+                WHERE id = ? AND state IN ('failed', 'skipped') RETURNING id
+                """, [now.sqlValue, id.sqlValue]).isEmpty)
+        }
+    }
+
+    /// Sends every failed job back to the queue; returns how many.
+    @discardableResult
+    public func retryAllFailed(now: Double = JobQueue.now()) throws -> Int {
+        try locked {
+            try connection.run("""
+                UPDATE jobs SET state = 'queued', attempts = 0, not_before = 0, finished_at = NULL, progress = 0,
+                                updated_at = ?
+                WHERE state = 'failed' RETURNING id
+                """, [now.sqlValue]).count
+        }
+    }
+
+    public func setPaused(_ paused: Bool) throws {
+        try locked { _ = try connection.run("UPDATE control SET paused = ? WHERE id = 1", [paused.sqlValue]) }
+    }
+
+    public func isPaused() throws -> Bool {
+        try locked { try connection.run("SELECT paused FROM control WHERE id = 1").first?.int("paused") == 1 }
+    }
+
+    // MARK: Reading
+
+    public func job(id: Int64) throws -> Job? {
+        try locked { try connection.run("SELECT * FROM jobs WHERE id = ?", [id.sqlValue]).first.map(Job.init) }
+    }
+
+    /// Jobs newest first, optionally in one state.
+    public func jobs(state: JobState? = nil, limit: Int = 100) throws -> [Job] {
+        try locked {
+            if let state {
+                return try connection.run("SELECT * FROM jobs WHERE state = ? ORDER BY id DESC LIMIT ?",
+                                          [state.rawValue.sqlValue, limit.sqlValue]).map(Job.init)
+            }
+            return try connection.run("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", [limit.sqlValue]).map(Job.init)
+        }
+    }
+
+    public func counts() throws -> [JobState: Int] {
+        try locked {
+            var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })
+            for row in try connection.run("SELECT state, count(*) AS n FROM jobs GROUP BY state") {
+                if let state = JobState(rawValue: row.string("state") ?? "") { counts[state] = row.int("n") }
+            }
+            return counts
+        }
+    }
+
+    public func status(now: Double = JobQueue.now(), recentFailures: Int = 5) throws -> QueueStatus {
+        try locked {
+            try connection.transaction {
+                var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, 0) })
+                for row in try connection.run("SELECT state, count(*) AS n FROM jobs GROUP BY state") {
+                    counts[row.string("state") ?? "?"] = row.int("n")
+                }
+                let paused = try connection.run("SELECT paused FROM control WHERE id = 1").first?.int("paused") == 1
+                let running = try connection.run("SELECT * FROM jobs WHERE state = 'running' ORDER BY started_at")
+                    .map(Job.init)
+                let hour = try connection.run("""
+                    SELECT count(*) AS n, coalesce(sum(output_pixels), 0) AS pixels FROM jobs
+                    WHERE state = 'done' AND finished_at >= ?
+                    """, [(now - 3600).sqlValue]).first
+                let oldest = try connection.run("SELECT min(created_at) AS t FROM jobs WHERE state = 'queued'")
+                    .first?.double("t")
+                let failures = try connection.run(
+                    "SELECT * FROM jobs WHERE state = 'failed' ORDER BY finished_at DESC, id DESC LIMIT ?",
+                    [recentFailures.sqlValue]).map(Job.init)
+                return QueueStatus(counts: counts, paused: paused, running: running,
+                                   doneLastHour: hour?.int("n") ?? 0,
+                                   outputPixelsLastHour: hour?.int64("pixels") ?? 0,
+                                   oldestQueuedAt: oldest, recentFailures: failures)
+            }
+        }
+    }
+
+    // MARK: The daemon's own record
+
+    public func registerDaemon(_ record: DaemonRecord) throws {
+        try locked {
+            _ = try connection.run("""
+                INSERT OR REPLACE INTO daemon (id, pid, version, started_at, heartbeat_at, stopped_at, model_name,
+                                               model_sha256, workers, threads)
+                VALUES (1, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
+                """, [Int(record.pid).sqlValue, record.version.sqlValue, record.startedAt.sqlValue,
+                      record.heartbeatAt.sqlValue, record.modelName.sqlValue, record.modelSHA256.sqlValue,
+                      record.workers.sqlValue, record.threads.sqlValue])
+        }
+    }
+
+    public func heartbeat(pid: Int32, now: Double = JobQueue.now()) throws {
+        try locked {
+            _ = try connection.run("UPDATE daemon SET heartbeat_at = ? WHERE id = 1 AND pid = ?",
+                                   [now.sqlValue, Int(pid).sqlValue])
+        }
+    }
+
+    public func daemonStopped(pid: Int32, now: Double = JobQueue.now()) throws {
+        try locked {
+            _ = try connection.run("UPDATE daemon SET stopped_at = ? WHERE id = 1 AND pid = ?",
+                                   [now.sqlValue, Int(pid).sqlValue])
+        }
+    }
+
+    public func daemonRecord() throws -> DaemonRecord? {
+        try locked {
+            try connection.run("SELECT * FROM daemon WHERE id = 1").first.map { row in
+                DaemonRecord(pid: Int32(row.int("pid")), version: row.string("version") ?? "",
+                             startedAt: row.double("started_at") ?? 0, heartbeatAt: row.double("heartbeat_at") ?? 0,
+                             stoppedAt: row.double("stopped_at"), modelName: row.string("model_name") ?? "",
+                             modelSHA256: row.string("model_sha256") ?? "", workers: row.int("workers"),
+                             threads: row.int("threads"))
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/// `enhance-ctl jobs`: the newest jobs, optionally in one state.
+import ArgumentParser
+import Foundation
+import JobQueue
+
+extension JobState: ExpressibleByArgument {}
+
+struct Jobs: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List jobs, newest first.")
+
+    @OptionGroup var options: QueueOptions
+    @Option(name: .long, help: "Only jobs in this state: queued, running, done, failed or skipped.")
+    var state: JobState?
+    @Option(name: .long, help: "At most this many jobs.") var limit = 20
+    @Flag(name: .long, help: "Print JSON instead of text.") var json = false
+
+    func run() throws {
+        try reportingFailures {
+            let jobs = try options.openQueue().jobs(state: state, limit: limit)
+            if json { return try printJSON(jobs) }
+            if jobs.isEmpty { return print("no jobs\(state.map { " \($0.rawValue)" } ?? "")") }
+            let now = JobQueue.now()
+            print(columns(["ID", "STATE", "TRIES", "AGE", "SOURCE"], jobs.map {
+                ["\($0.id)", $0.state.rawValue, "\($0.attempts)", duration(now - $0.createdAt), shortened($0.sourcePath, to: 48)]
+            }, rightAligned: [0, 2, 3]))
+        }
+    }
+}

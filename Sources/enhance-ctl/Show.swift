@@ -1,0 +1,36 @@
+/// `enhance-ctl show ID`: everything the queue knows about one job.
+import ArgumentParser
+import Foundation
+import JobQueue
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show one job in full.")
+
+    @OptionGroup var options: QueueOptions
+    @Argument(help: "The job's id (see `enhance-ctl jobs`).") var id: Int64
+    @Flag(name: .long, help: "Print JSON instead of text.") var json = false
+
+    func run() throws {
+        try reportingFailures {
+            guard let job = try options.openQueue().job(id: id) else { throw Failure("job \(id): no such job") }
+            if json { return try printJSON(job) }
+            let time = { (t: Double?) in t.map { Date(timeIntervalSince1970: $0).formatted(.iso8601) } ?? "-" }
+            var rows: [(String, String)] = [
+                ("job", "\(job.id)"), ("state", job.state.rawValue), ("source", job.sourcePath),
+                ("sha256", job.sha256), ("size", "\(job.size) bytes"), ("model", job.modelID),
+                ("parameters", job.paramsKey), ("attempts", "\(job.attempts)"),
+                ("output", job.outputPath ?? "-"), ("created", time(job.createdAt)),
+                ("started", time(job.startedAt)), ("finished", time(job.finishedAt)),
+            ]
+            if let elapsed = job.elapsed { rows.append(("elapsed", String(format: "%.2f s", elapsed))) }
+            if job.state == .running {
+                rows.append(("progress", "\(Int((job.progress * 100).rounded()))%"))
+                rows.append(("lease", "\(job.leaseOwner ?? "?") until \(time(job.leaseExpiry))"))
+            }
+            if job.state == .queued && job.notBefore > JobQueue.now() { rows.append(("next try", time(job.notBefore))) }
+            if let original = job.duplicateOf { rows.append(("duplicate of", "job \(original)")) }
+            if let error = job.lastError { rows.append(("reason", error)) }
+            for (key, value) in rows { print(key.padding(toLength: 13, withPad: " ", startingAt: 0) + value) }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+/// `enhance-ctl status`: is the daemon up, what is it doing, how fast, what failed and why.
+import ArgumentParser
+import Foundation
+import JobQueue
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show whether the daemon runs, the queue's counts, running jobs, throughput and recent failures.")
+
+    @OptionGroup var options: QueueOptions
+    @Flag(name: .long, help: "Print JSON instead of text.") var json = false
+
+    /// A heartbeat older than this means the daemon is hung or gone (it beats every 2 s).
+    static let staleAfter = 10.0
+
+    struct Report: Codable {
+        struct DaemonInfo: Codable {
+            var state: String
+            var pid: Int32
+            var version: String
+            var uptimeSeconds: Double?
+            var lastHeartbeatSecondsAgo: Double
+            var model: String
+            var modelSHA256: String
+            var workers: Int
+            var threadsPerWorker: Int
+        }
+        struct RunningJob: Codable {
+            var id: Int64
+            var source: String
+            var progress: Double
+            var runningSeconds: Double
+            var attempt: Int
+        }
+        struct FailedJob: Codable {
+            var id: Int64
+            var source: String
+            var reason: String
+        }
+        var database: String
+        var daemon: DaemonInfo?
+        var paused: Bool
+        var counts: [String: Int]
+        var running: [RunningJob]
+        var doneLastHour: Int
+        var outputMegapixelsLastHour: Double
+        var oldestQueuedAgeSeconds: Double?
+        var recentFailures: [FailedJob]
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let queue = try options.openQueue()
+            let now = JobQueue.now()
+            let status = try queue.status(now: now)
+            let daemon = try queue.daemonRecord().map { record in
+                Report.DaemonInfo(state: Self.state(of: record, now: now), pid: record.pid, version: record.version,
+                                  uptimeSeconds: record.stoppedAt == nil ? now - record.startedAt : nil,
+                                  lastHeartbeatSecondsAgo: now - record.heartbeatAt, model: record.modelName,
+                                  modelSHA256: record.modelSHA256, workers: record.workers,
+                                  threadsPerWorker: record.threads)
+            }
+            let report = Report(
+                database: queue.path, daemon: daemon, paused: status.paused, counts: status.counts,
+                running: status.running.map {
+                    Report.RunningJob(id: $0.id, source: $0.sourcePath, progress: $0.progress,
+                                      runningSeconds: now - ($0.startedAt ?? now), attempt: $0.attempts)
+                },
+                doneLastHour: status.doneLastHour,
+                outputMegapixelsLastHour: Double(status.outputPixelsLastHour) / 1e6,
+                oldestQueuedAgeSeconds: status.oldestQueuedAt.map { now - $0 },
+                recentFailures: status.recentFailures.map {
+                    Report.FailedJob(id: $0.id, source: $0.sourcePath, reason: $0.lastError ?? "")
+                })
+            if json { try printJSON(report) } else { print(Self.text(report)) }
+        }
+    }
+
+    /// running, stopped, or not responding (no heartbeat, or the pid is gone: killed hard).
+    static func state(of record: DaemonRecord, now: Double) -> String {
+        if record.stoppedAt != nil { return "stopped" }
+        let alive = kill(record.pid, 0) == 0 || errno == EPERM
+        return alive && now - record.heartbeatAt < staleAfter ? "running" : "not responding"
+    }
+
+    static func text(_ r: Report) -> String {
+        var lines: [String] = []
+        if let d = r.daemon {
+            switch d.state {
+            case "running":
+                lines.append("daemon   running, pid \(d.pid), up \(duration(d.uptimeSeconds ?? 0)), enhanced \(d.version)")
+            case "stopped":
+                lines.append("daemon   stopped (was pid \(d.pid))")
+            default:
+                lines.append("daemon   NOT RESPONDING: pid \(d.pid), last heartbeat \(duration(d.lastHeartbeatSecondsAgo)) ago")
+            }
+            lines.append("model    \(d.model) (sha256 \(d.modelSHA256.prefix(12))…), \(d.workers) worker(s) × \(d.threadsPerWorker) thread(s)")
+        } else {
+            lines.append("daemon   has never run on \(shortened(r.database, to: 50))")
+        }
+        lines.append("queue    \(r.paused ? "PAUSED (enhance-ctl resume)" : "active")")
+        let order = ["queued", "running", "done", "failed", "skipped"]
+        lines.append("jobs     " + order.map { "\($0) \(r.counts[$0] ?? 0)" }.joined(separator: " · "))
+        if let age = r.oldestQueuedAgeSeconds { lines.append("oldest   queued \(duration(age)) ago") }
+        let rate = String(format: "%.1f", r.outputMegapixelsLastHour)
+        lines.append("hour     \(r.doneLastHour) done, \(rate) output megapixels")
+        if !r.running.isEmpty {
+            lines.append("")
+            lines.append(columns(["ID", "DONE", "TIME", "SOURCE"], r.running.map {
+                ["\($0.id)", "\(Int(($0.progress * 100).rounded()))%", duration($0.runningSeconds), shortened($0.source, to: 56)]
+            }, rightAligned: [0, 1, 2]))
+        }
+        if !r.recentFailures.isEmpty {
+            lines.append("")
+            lines.append("recent failures:")
+            lines.append(columns(["ID", "REASON"], r.recentFailures.map {
+                ["\($0.id)", shortened($0.reason, to: 70)]
+            }, rightAligned: [0]))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,49 @@
+/// enhanced: the watch-folder daemon — parse flags, load the configuration, run until SIGTERM.
+import ArgumentParser
+import Configuration
+import Daemon
+import Foundation
+
+@main
+struct Enhanced: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enhanced",
+        abstract: "Watch folders and enhance every photo dropped into them (SRGAN ×4), with provenance.",
+        discussion: "Without --config, the embedded default is used: watch ./var/inbox, state in ./var/state/enhance.sqlite, model ./var/models/srgan-gan.safetensors. Signals: SIGTERM stops gracefully, SIGHUP reloads the configuration and model.",
+        version: Daemon.version
+    )
+
+    @Option(name: .long, help: "The TOML configuration file (see etc/enhance.toml).")
+    var config: String?
+
+    @Flag(name: .long, help: "Check the configuration, print it, and exit.")
+    var checkConfig = false
+
+    func run() throws {
+        let configuration: DaemonConfiguration
+        do {
+            configuration = try DaemonConfiguration.load(file: config)
+        } catch {
+            fail("\(error)")
+        }
+        if checkConfig {
+            print(ConfigurationSummary.render(configuration))
+            return
+        }
+        let logger = Logger(level: configuration.logLevel)
+        do {
+            let status = try Daemon(configuration: configuration, logger: logger).run()
+            throw ExitCode(status)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            logger.error("\(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    private func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("enhanced: \(message)\n".utf8))
+        Foundation.exit(2)
+    }
+}

@@ -1,0 +1,173 @@
+/// Runs the real `enhanced` binary in a temporary directory: its own inbox, database and
+/// configuration, a notify socket standing in for systemd, and helpers to drop photos in and
+/// wait (by polling, with deadlines) for the queue to reach a state.
+import Foundation
+import Imaging
+import JobQueue
+import TestSupport
+
+final class DaemonHarness {
+    let directory: URL
+    let inbox: String
+    let database: String
+    let configPath: String
+    let logPath: String
+    let notify: NotifySocket
+    private(set) var process: Process?
+
+    /// `extra` is appended to the configuration (e.g. "[workers]\nshutdown_timeout = 0").
+    init(_ label: String, settleDelay: Double = 0.3, workers: String = "count = 1\nthreads = 1",
+         extra: String = "") throws {
+        directory = try TestEnvironment.temporaryDirectory("daemon-\(label)")
+        inbox = directory.appendingPathComponent("inbox").path
+        database = directory.appendingPathComponent("state/enhance.sqlite").path
+        configPath = directory.appendingPathComponent("enhance.toml").path
+        logPath = directory.appendingPathComponent("enhanced.log").path
+        notify = try NotifySocket(path: directory.appendingPathComponent("notify.sock").path)
+        try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
+        try writeConfiguration(settleDelay: settleDelay, workers: workers, extra: extra)
+    }
+
+    deinit {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func writeConfiguration(settleDelay: Double = 0.3, workers: String = "count = 1\nthreads = 1", extra: String = "") throws {
+        let text = """
+            [watch]
+            roots = ["inbox"]
+            settle_delay = \(settleDelay)
+            rescan_interval = 0
+            [model]
+            path = "\(try TestEnvironment.model("srgan-gan.safetensors"))"
+            [state]
+            database = "state/enhance.sqlite"
+            [workers]
+            \(workers)
+            lease = 30
+            [retry]
+            initial_delay = 0.2
+            max_delay = 1
+            \(extra)
+            """
+        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    // MARK: The process
+
+    /// Starts the daemon and waits for its READY=1.
+    func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TestEnvironment.binary("enhanced"))
+        process.arguments = ["--config", configPath]
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = notify.path
+        environment.removeValue(forKey: "JOURNAL_STREAM")
+        process.environment = environment
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        process.standardError = log
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        guard notify.waitFor("READY=1", timeout: 60) else {
+            throw HarnessError("enhanced did not become ready; log:\n\(self.log)")
+        }
+    }
+
+    func signal(_ number: Int32) {
+        if let process { kill(process.processIdentifier, number) }
+    }
+
+    /// Waits for the process to exit; its status, or nil on timeout.
+    func waitForExit(timeout: Double) -> Int32? {
+        guard let process else { return nil }
+        guard eventually(timeout: timeout, { !process.isRunning }) else { return nil }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    var isRunning: Bool { process?.isRunning ?? false }
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    // MARK: The queue
+
+    func queue() throws -> JobQueue { try JobQueue(path: database, create: false, busyTimeout: 5) }
+
+    func counts() -> [JobState: Int] { (try? queue().counts()) ?? [:] }
+
+    /// Waits until the queue has these many jobs in these states.
+    func waitFor(_ expected: [JobState: Int], timeout: Double = 90) -> Bool {
+        eventually(timeout: timeout) {
+            let counts = counts()
+            return expected.allSatisfy { counts[$0.key] == $0.value }
+        }
+    }
+
+    func ctl(_ arguments: [String]) throws -> CommandResult {
+        try runCommand(try TestEnvironment.binary("enhance-ctl"), arguments + ["--config", configPath])
+    }
+
+    // MARK: Photos
+
+    /// A small PNG cut from a fixture photo, distinct for each `index`; 16×16 pixels so that a
+    /// job takes a fraction of a second.
+    static func photo(_ index: Int, size: Int = 16) throws -> [UInt8] {
+        let sources = ["face", "cup", "fur"]
+        let reader = try ImageReader(path: TestEnvironment.fixture("SRGANTests", "lr_\(sources[index % 3]).png"))
+        var samples: [UInt8] = []
+        try reader.readRows(count: reader.info.height, into: &samples)
+        let w = reader.info.width, c = reader.info.channels
+        let cells = (w / size) * (reader.info.height / size)
+        let cell = (index / 3) % cells
+        let x0 = (cell % (w / size)) * size, y0 = (cell / (w / size)) * size
+        var crop: [UInt8] = []
+        for y in y0..<(y0 + size) { crop += samples[((y * w + x0) * c)..<((y * w + x0 + size) * c)] }
+        // Flat backgrounds can make two crops identical; the index in the first pixel keeps
+        // every photo distinct (or the queue rightly de-duplicates them).
+        crop[0] = UInt8(index & 0xff)
+        crop[1] = UInt8(index >> 8)
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("crop-\(UUID().uuidString).png").path
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        let writer = try ImageWriter(path: temporary, info: ImageInfo(width: size, height: size, channels: c,
+                                                                     bitDepth: 8, format: .png))
+        try writer.writeRows(crop)
+        try writer.finish()
+        return Array(try Data(contentsOf: URL(fileURLWithPath: temporary)))
+    }
+
+    /// Writes `bytes` into the inbox at `relative` in one go (a copy).
+    @discardableResult
+    func drop(_ relative: String, _ bytes: [UInt8]) throws -> String {
+        let path = inbox + "/" + relative
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Every file under the inbox, relative, sorted.
+    func inboxFiles() -> [String] {
+        (FileManager.default.enumerator(atPath: inbox)?.compactMap { $0 as? String } ?? [])
+            .filter { (try? FileManager.default.attributesOfItem(atPath: inbox + "/" + $0)[.type] as? FileAttributeType) != .typeDirectory }
+            .sorted()
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` every 50 ms until it holds or `timeout` seconds pass.
+func eventually(timeout: Double, _ condition: () -> Bool) -> Bool {
+    let end = Date().addingTimeInterval(timeout)
+    while Date() < end {
+        if condition() { return true }
+        usleep(50_000)
+    }
+    return condition()
+}

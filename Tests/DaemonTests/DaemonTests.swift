@@ -1,0 +1,233 @@
+/// The daemon as its users meet it: the real `enhanced` binary on a temporary inbox, real
+/// SQLite, real inotify, real photos (tiny crops, so each job takes a fraction of a second).
+import Foundation
+import Testing
+import Imaging
+import JobQueue
+import TestSupport
+
+@Suite("enhanced (the daemon)", .serialized)
+struct DaemonTests {
+    /// The outputs and sidecars that should exist for `sources` (relative paths in the inbox).
+    func expectedFiles(_ sources: [String]) -> [String] {
+        sources.flatMap { source -> [String] in
+            let output = (source as NSString).deletingPathExtension + ".x4." + (source as NSString).pathExtension
+            return [source, output, output + ".xmp"]
+        }.sorted()
+    }
+
+    @Test("20 photos at once — copied, renamed in, in a new folder: each enhanced once, with its sidecar")
+    func twentyAtOnce() throws {
+        let h = try DaemonHarness("twenty")
+        try h.start()
+        var sources: [String] = []
+        for i in 0..<7 {                       // copied in place
+            sources.append("copy-\(i).png")
+            try h.drop(sources.last!, try DaemonHarness.photo(i))
+        }
+        for i in 7..<14 {                      // written under a temporary name, then renamed
+            let name = "renamed-\(i).png"
+            let temporary = try h.drop(".\(name).part", try DaemonHarness.photo(i))
+            try FileManager.default.moveItem(atPath: temporary, toPath: h.inbox + "/" + name)
+            sources.append(name)
+        }
+        try FileManager.default.createDirectory(atPath: h.inbox + "/2024/march", withIntermediateDirectories: true)
+        for i in 14..<20 {                     // into a folder created just now
+            sources.append("2024/march/new-\(i).png")
+            try h.drop(sources.last!, try DaemonHarness.photo(i))
+        }
+        #expect(h.waitFor([.done: 20]), "\(h.counts())\n\(h.log)")
+        #expect(h.inboxFiles() == expectedFiles(sources), "exactly one output and one sidecar per photo, no leftovers")
+        for source in sources {
+            let output = h.inbox + "/" + (source as NSString).deletingPathExtension + ".x4.png"
+            let info = try ImageReader(path: output).info
+            #expect((info.width, info.height) == (64, 64))
+        }
+
+        let status = try h.ctl(["status", "--json"])
+        #expect(status.status == 0, "\(status.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let counts = try #require(json["counts"] as? [String: Int])
+        #expect(counts == ["queued": 0, "running": 0, "done": 20, "failed": 0, "skipped": 0])
+        #expect((json["daemon"] as? [String: Any])?["state"] as? String == "running")
+        #expect(json["doneLastHour"] as? Int == 20)
+
+        // The same content under another name is not enhanced again.
+        try h.drop("copy-0-again.png", try DaemonHarness.photo(0))
+        #expect(h.waitFor([.done: 20, .skipped: 1]))
+        #expect(!FileManager.default.fileExists(atPath: h.inbox + "/copy-0-again.x4.png"))
+
+        h.signal(SIGTERM)
+        #expect(h.waitForExit(timeout: 30) == 0)
+    }
+
+    @Test("the sidecar and the embedded XMP record the source, its sha256, the model and the parameters")
+    func provenance() throws {
+        let h = try DaemonHarness("provenance")
+        try h.start()
+        let source = try h.drop("face.png", try DaemonHarness.photo(0))
+        #expect(h.waitFor([.done: 1]), "\(h.log)")
+        let job = try #require(try h.queue().jobs().first)
+        let sidecar = try String(contentsOfFile: h.inbox + "/face.x4.png.xmp", encoding: .utf8)
+        #expect(sidecar.contains("<stRef:filePath>\(source)</stRef:filePath>"))
+        #expect(sidecar.contains("<enhance:sha256>\(job.sha256)</enhance:sha256>"))
+        #expect(sidecar.contains("<stEvt:action>converted</stEvt:action>"))
+        #expect(sidecar.contains("<stEvt:softwareAgent>enhanced 0.1.0</stEvt:softwareAgent>"))
+        #expect(sidecar.contains("model srgan-gan (sha256 "))
+        #expect(sidecar.contains("scale 4; tile 192; overlap 32; elapsed "))
+        let embedded = String(decoding: try #require(try ImageReader(path: h.inbox + "/face.x4.png").metadata.xmp),
+                              as: UTF8.self)
+        let documentID = try #require(sidecar.firstMatch(of: /<xmpMM:DocumentID>([^<]+)</)?.1)
+        #expect(documentID.hasPrefix("xmp.did:"))
+        #expect(embedded.contains("<xmpMM:DocumentID>\(documentID)</xmpMM:DocumentID>"), "the same packet")
+        #expect(embedded.contains("<stRef:filePath>\(source)</stRef:filePath>"))
+        h.signal(SIGTERM)
+        #expect(h.waitForExit(timeout: 30) == 0)
+    }
+
+    @Test("a file written slowly over several seconds is not picked up before it is complete")
+    func slowWriter() throws {
+        let h = try DaemonHarness("slow", settleDelay: 0.5)
+        try h.start()
+        let bytes = try DaemonHarness.photo(3, size: 32)
+        let path = h.inbox + "/slow.png"
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        let chunks = 12
+        let chunk = (bytes.count + chunks - 1) / chunks
+        for start in stride(from: 0, to: bytes.count, by: chunk) {
+            handle.write(Data(bytes[start..<min(bytes.count, start + chunk)]))
+            usleep(250_000)   // 12 chunks over 3 s
+            #expect(try h.queue().jobs().isEmpty, "picked up while still being written")
+        }
+        try handle.close()
+        #expect(h.waitFor([.done: 1]), "\(h.counts())\n\(h.log)")
+        let job = try #require(try h.queue().jobs().first)
+        #expect(job.size == Int64(bytes.count) && job.attempts == 1)
+        h.signal(SIGTERM)
+        #expect(h.waitForExit(timeout: 30) == 0)
+    }
+
+    @Test("kill -9 in the middle of a batch, then restart: every job completes, no partial or duplicate output")
+    func killNine() throws {
+        let h = try DaemonHarness("kill9")
+        try h.start()
+        let sources = (0..<12).map { "photo-\($0).png" }
+        for (i, name) in sources.enumerated() { try h.drop(name, try DaemonHarness.photo(i, size: 32)) }
+        #expect(eventually(timeout: 90) { (h.counts()[.done] ?? 0) >= 3 && (h.counts()[.running] ?? 0) == 1 })
+        h.signal(SIGKILL)
+        #expect(h.waitForExit(timeout: 10) != nil)
+        let interrupted = h.counts()
+        #expect((interrupted[.done] ?? 0) < 12, "killed mid-batch")
+
+        try h.start()
+        #expect(h.waitFor([.done: 12]), "\(h.counts())\n\(h.log)")
+        #expect(h.inboxFiles() == expectedFiles(sources), "no partial, temporary or duplicate files")
+        #expect(h.log.contains("was running when the daemon stopped; requeued") || interrupted[.running] == 0)
+        h.signal(SIGTERM)
+        #expect(h.waitForExit(timeout: 30) == 0)
+    }
+
+    @Test("a corrupt photo among good ones fails with a clear reason; the others are done; the daemon carries on")
+    func corruptAmongGood() throws {
+        let h = try DaemonHarness("corrupt")
+        try h.start()
+        for i in 0..<4 { try h.drop("good-\(i).png", try DaemonHarness.photo(i)) }
+        var broken = try DaemonHarness.photo(4)
+        for i in 60..<broken.count - 20 { broken[i] ^= 0x5a }   // keep the signature, ruin the data
+        try h.drop("broken.png", broken)
+        try h.drop("not-a-photo.jpg", Array("this is text, not JPEG".utf8))
+        #expect(h.waitFor([.done: 4, .failed: 2]), "\(h.counts())\n\(h.log)")
+        let failed = try h.queue().jobs(state: .failed)
+        for job in failed {
+            #expect(job.attempts == 1, "a bad image is not retried")
+            let reason = job.lastError ?? ""
+            #expect(reason.hasPrefix(job.sourcePath + ": "), "\(reason)")
+            #expect(reason.contains("corrupt") || reason.contains("unsupported format") || reason.contains("truncated"),
+                    "\(reason)")
+        }
+        #expect(h.isRunning)
+        try h.drop("after.png", try DaemonHarness.photo(5))
+        #expect(h.waitFor([.done: 5, .failed: 2]))
+
+        let text = try h.ctl(["status"])
+        #expect(text.stdout.contains("recent failures:") && text.stdout.contains("broken.png") || text.stdout.contains("not-a-photo"))
+        #expect(text.stdout.split(separator: "\n").allSatisfy { $0.count <= 80 }, "\(text.stdout)")
+        h.signal(SIGTERM)
+        #expect(h.waitForExit(timeout: 30) == 0)
+    }
+
+    @Test("SIGTERM during work: exit 0 within the timeout, the running job requeued; a restart finishes the rest")
+    func sigtermDuringWork() throws {
+        // shutdown_timeout = 0: the running job cannot finish and must be put back cleanly.
+        let h = try DaemonHarness("sigterm", extra: "shutdown_timeout = 0")
+        try h.writeConfiguration(workers: "count = 1\nthreads = 1\nshutdown_timeout = 0")
+        try h.start()
+        try h.drop("big.jpg", Array(try Data(contentsOf: URL(fileURLWithPath: TestEnvironment.fixture("UpscalingTests", "coffee.jpg")))))
+        for i in 0..<3 { try h.drop("small-\(i).png", try DaemonHarness.photo(i)) }
+        #expect(eventually(timeout: 30) { (try? h.queue().jobs(state: .running).first?.sourcePath.hasSuffix("big.jpg")) == true })
+        let stopAsked = Date()
+        h.signal(SIGTERM)
+        #expect(h.waitForExit(timeout: 10) == 0)
+        #expect(Date().timeIntervalSince(stopAsked) < 10)
+        #expect(h.notify.messages.contains("STOPPING=1"))
+        let big = try #require(try h.queue().jobs().first { $0.sourcePath.hasSuffix("big.jpg") })
+        #expect(big.state == .queued && big.attempts == 0, "requeued without spending an attempt")
+        #expect(h.log.contains("requeued"))
+
+        try h.start()
+        #expect(h.waitFor([.done: 4], timeout: 120), "\(h.counts())\n\(h.log)")
+        #expect(h.inboxFiles() == expectedFiles(["big.jpg", "small-0.png", "small-1.png", "small-2.png"]))
+        h.signal(SIGTERM)
+        #expect(h.waitForExit(timeout: 60) == 0)
+    }
+
+    @Test("photos that arrived while the daemon was stopped are processed after it starts")
+    func arrivedWhileStopped() throws {
+        let h = try DaemonHarness("offline")
+        try h.start()
+        try h.drop("before.png", try DaemonHarness.photo(0))
+        #expect(h.waitFor([.done: 1]))
+        h.signal(SIGTERM)
+        #expect(h.waitForExit(timeout: 30) == 0)
+        #expect(try h.ctl(["status", "--json"]).stdout.contains("\"state\" : \"stopped\""))
+
+        try h.drop("while-down-1.png", try DaemonHarness.photo(1))
+        try h.drop("folder/while-down-2.png", try DaemonHarness.photo(2))
+        try h.start()
+        #expect(h.waitFor([.done: 3]), "\(h.counts())\n\(h.log)")
+        #expect(try h.queue().jobs().count == 3, "what was already done is not queued again")
+        h.signal(SIGTERM)
+        #expect(h.waitForExit(timeout: 30) == 0)
+    }
+
+    @Test("a bad configuration: one line naming the key, non-zero exit")
+    func badConfiguration() throws {
+        let h = try DaemonHarness("badconfig")
+        try h.writeConfiguration(extra: "[log]\nlevel = \"chatty\"")
+        let result = try runCommand(try TestEnvironment.binary("enhanced"), ["--config", h.configPath])
+        #expect(result.status != 0)
+        #expect(result.stderr == "enhanced: \(h.configPath): log.level: must be one of \"debug\", \"info\", \"warning\", \"error\", got \"chatty\"\n")
+    }
+
+    @Test("SIGHUP reloads the configuration without a restart; SIGTERM still stops it afterwards")
+    func reload() throws {
+        let h = try DaemonHarness("reload")
+        try h.start()
+        try h.drop("first.png", try DaemonHarness.photo(0))
+        #expect(h.waitFor([.done: 1]))
+        try h.writeConfiguration(extra: "[output]\nname_pattern = \"{name}.sharp.{ext}\"")
+        let pid = h.process?.processIdentifier
+        h.signal(SIGHUP)
+        #expect(h.notify.waitFor("RELOADING=1", timeout: 10))
+        #expect(h.notify.waitFor("READY=1", timeout: 10))
+        try h.drop("second.png", try DaemonHarness.photo(1))
+        #expect(h.waitFor([.done: 2]), "\(h.log)")
+        #expect(FileManager.default.fileExists(atPath: h.inbox + "/second.sharp.png"))
+        #expect(!FileManager.default.fileExists(atPath: h.inbox + "/first.x4.sharp.png"),
+                "an earlier output is not taken for a source when the pattern changes")
+        #expect(h.process?.processIdentifier == pid && h.isRunning)
+        h.signal(SIGTERM)
+        #expect(h.waitForExit(timeout: 30) == 0)
+    }
+}

@@ -1,0 +1,53 @@
+/// A stand-in for systemd's notify socket: a Unix datagram socket that collects what the daemon
+/// sends (READY=1, STATUS=…, STOPPING=1, WATCHDOG=1).
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class NotifySocket {
+    let path: String
+    private let fd: Int32
+    private var received: [String] = []
+
+    init(path: String) throws {
+        self.path = path
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard fd >= 0, status == 0 else { throw HarnessError("cannot bind \(path)") }
+        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    /// Messages received so far (each datagram's lines).
+    var messages: [String] {
+        drain()
+        return received
+    }
+
+    private func drain() {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            guard n > 0 else { return }
+            received += String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n").map(String.init)
+        }
+    }
+
+    /// Waits until a line equal to `line` has arrived since the last call that found one.
+    func waitFor(_ line: String, timeout: Double) -> Bool {
+        let found = eventually(timeout: timeout) { messages.contains(line) }
+        if found, let index = received.firstIndex(of: line) { received.removeSubrange(...index) }
+        return found
+    }
+}
