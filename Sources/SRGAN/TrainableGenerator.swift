@@ -22,10 +22,13 @@ public final class TrainableGenerator: @unchecked Sendable {
         public var features = 64
         public var batchNorm: BatchNorm.Mode = .batchStatistics
         public var algorithm: Convolution.Algorithm = .direct
+        /// Run the 9×9 tail (64 → 3 channels) on `nhwc` tensors: channel-blocked, its 3 outputs
+        /// are padded to 16 and it costs 5× its FLOPs; `nhwc` needs two activation reorders.
+        public var plainTail = true
         public init(residualBlocks: Int = 16, features: Int = 64, batchNorm: BatchNorm.Mode = .batchStatistics,
-                    algorithm: Convolution.Algorithm = .direct) {
-            (self.residualBlocks, self.features, self.batchNorm, self.algorithm) =
-                (residualBlocks, features, batchNorm, algorithm)
+                    algorithm: Convolution.Algorithm = .direct, plainTail: Bool = true) {
+            (self.residualBlocks, self.features, self.batchNorm, self.algorithm, self.plainTail) =
+                (residualBlocks, features, batchNorm, algorithm, plainTail)
         }
     }
 
@@ -57,6 +60,11 @@ public final class TrainableGenerator: @unchecked Sendable {
     let tanh: TrainableActivation
     let toPlain: Reorder
     let fromPlain: Reorder
+    /// With a plain tail: its input in `nhwc`, and the reorders in and out of it.
+    let tailInput: Memory?
+    let tailInputReorder: Reorder?
+    let tailGradientReorder: Reorder?
+    let tailInputGradient: Memory?
 
     // Parameters.
     let headConv: (weight: Parameter, bias: Parameter)
@@ -112,10 +120,21 @@ public final class TrainableGenerator: @unchecked Sendable {
         }
         (self.upConv, self.shuffle, self.upPReLU) = (upConv, shuffle, upPReLU)
         let (H, W) = (4 * height, 4 * width)
-        // 3 output channels stay channel-blocked (padded to 16): oneDNN 2.6 has only reference
-        // code for a plain 3-channel destination here.
+        // oneDNN 2.6 has only reference code for a channel-blocked source with a plain 3-channel
+        // destination, so the tail is either blocked throughout (padded) or nhwc throughout.
+        let tailLayout: TensorDesc.Layout = configuration.plainTail ? .nhwc : .nChw16c
         tail = try TrainableConvolution(engine: engine, batch: n, inChannels: f, outChannels: 3, height: H, width: W,
-                                        kernel: 9, algorithm: .direct)
+                                        kernel: 9, sourceLayout: tailLayout, destinationLayout: tailLayout,
+                                        algorithm: .direct)
+        let wide = TensorDesc([n, f, H, W], .nChw16c)
+        if configuration.plainTail {
+            tailInput = try Memory(tail.source, engine: engine)
+            tailInputGradient = try Memory(tail.diffSource, engine: engine)
+            tailInputReorder = try Reorder(from: wide, to: tail.source, engine: engine)
+            tailGradientReorder = try Reorder(from: tail.diffSource, to: wide, engine: engine)
+        } else {
+            (tailInput, tailInputGradient, tailInputReorder, tailGradientReorder) = (nil, nil, nil, nil)
+        }
         tanh = try TrainableActivation(engine: engine, data: tail.destination, function: .tanh)
         let plainOut = TensorDesc([n, 3, H, W], .nchw)
         toPlain = try Reorder(from: tail.destination, to: plainOut, engine: engine)
@@ -221,7 +240,8 @@ public final class TrainableGenerator: @unchecked Sendable {
             try upPReLU[i].forward(w[i], slopes: upParams[i].slopes, into: q[i], scratchpad: pad)
             level = q[i]
         }
-        try tail.forward(q[1], weight: tailConv.weight, bias: tailConv.bias, into: o, scratchpad: pad)
+        if let reorder = tailInputReorder, let plain = tailInput { try reorder.execute(q[1], plain) }
+        try tail.forward(tailInput ?? q[1], weight: tailConv.weight, bias: tailConv.bias, into: o, scratchpad: pad)
         try tanh.forward(o, into: y, scratchpad: pad)
         try toPlain.execute(y, output)
         try engine.wait()
@@ -236,8 +256,13 @@ public final class TrainableGenerator: @unchecked Sendable {
         let pad = scratchpad
         try fromPlain.execute(outputGradient, gTail)
         try tanh.backward(o, gTail, into: gTail, scratchpad: pad)
-        try tail.backwardWeights(q[1], gTail, weight: tailConv.weight, bias: tailConv.bias, scratchpad: pad)
-        try tail.backwardData(gTail, weight: tailConv.weight, into: gUpWide[1], scratchpad: pad)
+        try tail.backwardWeights(tailInput ?? q[1], gTail, weight: tailConv.weight, bias: tailConv.bias, scratchpad: pad)
+        if let reorder = tailGradientReorder, let plain = tailInputGradient {
+            try tail.backwardData(gTail, weight: tailConv.weight, into: plain, scratchpad: pad)
+            try reorder.execute(plain, gUpWide[1])
+        } else {
+            try tail.backwardData(gTail, weight: tailConv.weight, into: gUpWide[1], scratchpad: pad)
+        }
         for i in [1, 0] {
             try upPReLU[i].backward(w[i], gUpWide[i], slopes: upParams[i].slopes, into: gUpWide2[i], scratchpad: pad)
             try shuffle[i].backward(gUpWide2[i], into: gUp[i])

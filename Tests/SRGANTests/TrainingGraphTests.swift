@@ -44,7 +44,9 @@ func checkParameterGradients(_ set: ParameterSet, names: [String], engine: Engin
 
 @Suite("training graphs", .serialized)
 struct TrainingGraphTests {
-    let engine = try! Engine(threads: 2)
+    // One thread: these graphs run hundreds of tiny primitives, and on a busy machine each one
+    // would otherwise wait for its second OpenMP thread to be scheduled.
+    let engine = try! Engine(threads: 1)
 
     @Test("generator with frozen statistics and the pretrained weights computes what inference computes")
     func generatorMatchesInference() throws {
@@ -209,6 +211,78 @@ struct TrainingGraphTests {
         #expect(saved.tensors == file.tensors)
         #expect(d.parameters.parameterCount == 23_569_217 - 4 * (64 + 128 + 128 + 256 + 256 + 512 + 512) / 2)
     }
+
+    @Test("VGG feature extractor: conv5_4 features and input gradient agree with a double-precision reference")
+    func vggAgainstReference() throws {
+        let (n, size) = (2, 16)
+        let config = TrainableVGG.Configuration(convolutions: [2, 1, 1, 1, 2], widths: [16, 16, 32, 16, 16])
+        let vgg = try TrainableVGG(batch: n, size: size, configuration: config, engine: engine)
+        try initialise(vgg.parameters, seed: 21)
+        var weights: [String: [Double]] = [:]
+        for e in vgg.parameters.entries { weights[e.parameter.name] = try e.parameter.load(engine: engine).doubles }
+        // Keras' preprocessing of an RGB image in [-1, 1].
+        let t = randomValues(n * 3 * size * size, seed: 22)
+        t.withUnsafeBufferPointer { vgg.preprocess($0) }
+        let plane = size * size
+        #expect(abs(vgg.input.floats[0] - ((t[2 * plane] + 1) * 127.5 - 103.939)) < 1e-4)   // B first
+        #expect(abs(vgg.input.floats[2 * plane] - ((t[0] + 1) * 127.5 - 123.68)) < 1e-4)    // R last
+        let x = Array(vgg.input.floats.prefix(t.count)).map { $0 / 100 } // keep the reference's numbers small
+        _ = vgg.input.floats.update(fromContentsOf: x)
+        try vgg.forward()
+
+        func features(_ x: [Double]) -> [Double] {
+            var (a, channels, s) = (x, 3, size)
+            for (b, count) in config.convolutions.enumerated() {
+                if b > 0 {
+                    a = naiveMaxPool64(a, planes: n * channels, size: s)
+                    s /= 2
+                }
+                for c in 0..<count {
+                    let out = config.widths[b]
+                    a = naiveConvolution64(a, batch: n, channels: channels, height: s, width: s, kernel: 3, stride: 1,
+                                           hwio: weights["block\(b + 1)_conv\(c + 1).weight"]!,
+                                           bias: weights["block\(b + 1)_conv\(c + 1).bias"]!, outChannels: out)
+                        .values.map { max($0, 0) }
+                    channels = out
+                }
+            }
+            return a
+        }
+        let want = features(x.doubles)
+        #expect(maxAbsDifference(try vgg.features.load(as: .nchw, engine: engine), want.map(Float.init)) < 1e-4)
+        let r = randomValues(want.count, seed: 23)
+        try vgg.featureGradient.store(r, from: .nchw, engine: engine)
+        try vgg.backward()
+        let dx = worstGradientError(analytic: try vgg.inputGradient.load(as: .nchw, engine: engine), point: x.doubles,
+                                    count: 12, seed: 24, step: 1e-6) { dot64(r.doubles, features($0)) }
+        #expect(dx < 2e-3, "input gradient error \(dx)")
+        // The chain rule through the preprocessing: × 127.5, BGR back to RGB.
+        var g = [Float](repeating: 0, count: t.count)
+        g.withUnsafeMutableBufferPointer { vgg.accumulateInputGradient(into: $0) }
+        #expect(abs(g[0] - 127.5 * vgg.inputGradient.floats[2 * plane]) < 1e-3)
+    }
+
+    @Test("an SRGAN step: finite losses, the discriminator learns to separate, and reruns are bit-identical")
+    func adversarialStep() throws {
+        func run() throws -> [StepLosses] {
+            let g = try TrainableGenerator(batch: 2, height: 4, width: 4,
+                                           configuration: .init(residualBlocks: 1, features: 16), engine: engine)
+            let d = try TrainableDiscriminator(batch: 2, configuration: .init(inputSize: 16, filters: 16, denseUnits: 8),
+                                               engine: engine)
+            try initialise(g.parameters, seed: 31)
+            try initialise(d.parameters, seed: 32)
+            let step = try TrainingStep(generator: g, discriminator: d, learningRate: 1e-3, adversarialWeight: 1e-3)
+            let lr = randomValues(2 * 3 * 16, seed: 33).map { ($0 + 1) * 127.5 }
+            let hr = randomValues(2 * 3 * 256, seed: 34).map { ($0 + 1) * 127.5 }
+            return try (0..<12).map { _ in try step.run(lowResolution: lr, highResolution: hr) }
+        }
+        let losses = try run()
+        #expect(losses.allSatisfy { $0.content.isFinite && $0.adversarial.isFinite && $0.discriminator.isFinite })
+        #expect(abs(losses[0].perceptual - (losses[0].content + 1e-3 * losses[0].adversarial)) < 1e-9)
+        // A fixed pair of batches: the discriminator soon tells them apart (BCE starts near 2 ln 2).
+        #expect(losses.last!.discriminator < losses[0].discriminator)
+        #expect(try run() == losses)
+    }
 }
 
 /// Small random weights (Glorot-like scale), slopes 0.2, γ = 1, β = 0 — a fresh network.
@@ -227,4 +301,15 @@ func initialise(_ set: ParameterSet, seed: UInt64, slope: Float = 0.2) throws {
         }
         try p.store(values, engine: engine)
     }
+}
+
+/// 2×2 max pooling, stride 2, over `planes` square planes of side `size`.
+func naiveMaxPool64(_ x: [Double], planes: Int, size: Int) -> [Double] {
+    let half = size / 2
+    var y = [Double](repeating: 0, count: planes * half * half)
+    for p in 0..<planes { for yy in 0..<half { for xx in 0..<half {
+        let base = p * size * size + 2 * yy * size + 2 * xx
+        y[(p * half + yy) * half + xx] = max(max(x[base], x[base + 1]), max(x[base + size], x[base + size + 1]))
+    } } }
+    return y
 }
