@@ -25,7 +25,6 @@ public final class Daemon: @unchecked Sendable {
     private var state: DaemonState!
     private var watcher: FolderWatcher?
     private var workers: [Int: Worker] = [:]
-    private var signalSources: [DispatchSourceSignal] = []
     private var heartbeat: DispatchSourceTimer?
     private var lockDescriptor: Int32 = -1
     private let startedAt = Date().timeIntervalSince1970
@@ -43,9 +42,9 @@ public final class Daemon: @unchecked Sendable {
     }
 
     public func run() throws -> Int32 {
-        // Before any thread exists (oneDNN's, Dispatch's, ours): block the signals we handle in
-        // every thread, so that they stay pending for the dispatch sources (signalfd) instead of
-        // reaching a thread where their default action would kill or be ignored.
+        // Before any thread exists (oneDNN's, Dispatch's, ours): block the signals we handle, so
+        // that every thread inherits the block and they stay pending for the one thread that
+        // waits for them with sigwait.
         var handled = sigset_t()
         sigemptyset(&handled)
         for number in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&handled, number) }
@@ -123,16 +122,29 @@ public final class Daemon: @unchecked Sendable {
         RetryPolicy(maxAttempts: c.maxAttempts, initialDelay: c.initialDelay, maxDelay: c.maxDelay)
     }
 
+    /// One thread waits for the signals (blocked in every thread since start-up, so none is
+    /// lost or delivered to a busy worker) and hands each to the control queue.
     private func installSignalHandlers() {
-        for (number, action) in [(SIGTERM, { [self] in requestStop("SIGTERM") }),
-                                 (SIGINT, { [self] in requestStop("SIGINT") }),
-                                 (SIGHUP, { [self] in reload() })] as [(Int32, () -> Void)] {
-            let source = DispatchSource.makeSignalSource(signal: number, queue: control)
-            source.setEventHandler(handler: action)
-            source.resume()
-            signalSources.append(source)
-        }
         signal(SIGPIPE, SIG_IGN)
+        let thread = Thread { [self] in
+            var handled = sigset_t()
+            sigemptyset(&handled)
+            for number in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&handled, number) }
+            while true {
+                var number: Int32 = 0
+                guard sigwait(&handled, &number) == 0 else { continue }
+                let received = number
+                control.async { [self] in
+                    switch received {
+                    case SIGHUP: reload()
+                    case SIGINT: requestStop("SIGINT")
+                    default: requestStop("SIGTERM")
+                    }
+                }
+            }
+        }
+        thread.name = "signals"
+        thread.start()
     }
 
     private func spawnWorkers(_ count: Int) {

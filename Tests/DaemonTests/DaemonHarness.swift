@@ -63,6 +63,8 @@ final class DaemonHarness {
         process.arguments = ["--config", configPath]
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = notify.path
+        environment["WATCHDOG_USEC"] = "2000000"   // WatchdogSec=2: a ping at least every second
+        environment.removeValue(forKey: "WATCHDOG_PID")
         environment.removeValue(forKey: "JOURNAL_STREAM")
         process.environment = environment
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }

@@ -81,6 +81,7 @@ struct DaemonTests {
         #expect(documentID.hasPrefix("xmp.did:"))
         #expect(embedded.contains("<xmpMM:DocumentID>\(documentID)</xmpMM:DocumentID>"), "the same packet")
         #expect(embedded.contains("<stRef:filePath>\(source)</stRef:filePath>"))
+        #expect(h.notify.waitFor("WATCHDOG=1", timeout: 5), "systemd's watchdog is fed")
         h.signal(SIGTERM)
         #expect(h.waitForExit(timeout: 30) == 0)
     }
@@ -179,7 +180,7 @@ struct DaemonTests {
         #expect(h.waitFor([.done: 4], timeout: 120), "\(h.counts())\n\(h.log)")
         #expect(h.inboxFiles() == expectedFiles(["big.jpg", "small-0.png", "small-1.png", "small-2.png"]))
         h.signal(SIGTERM)
-        #expect(h.waitForExit(timeout: 60) == 0)
+        #expect(h.waitForExit(timeout: 60) == 0, "\(h.log)")
     }
 
     @Test("photos that arrived while the daemon was stopped are processed after it starts")
