@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "ModelFormats", dependencies: ["CHDF5"]),
         .target(name: "SRGAN", dependencies: ["Neural", "ModelFormats"]),
         .target(name: "Upscaling", dependencies: ["SRGAN", "Imaging"]),
+        .target(name: "Training", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging"]),
 
         // The daemon: a SQLite job queue (the only SQL), inotify watching, its configuration.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
@@ -42,6 +43,7 @@ let package = Package(
             name: "enhance-ctl",
             dependencies: [
                 "Upscaling", "SRGAN", "ModelFormats", "Imaging", "Neural",
+                "Training",
                 "JobQueue", "Configuration", "FolderWatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -62,6 +64,7 @@ let package = Package(
         .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "SRGAN", "Imaging", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "SRGAN", "Neural", "ModelFormats", "TestSupport"]),
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "TestSupport"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "TestSupport"]),
         .testTarget(name: "FolderWatchTests", dependencies: ["FolderWatch", "TestSupport"]),

@@ -9,7 +9,8 @@ struct EnhanceCtl: ParsableCommand {
         abstract: "Sharpen photos 4× with the SRGAN generator, and manage the models it uses.",
         version: EnhanceVersion.string,
         subcommands: [Upscale.self, ModelCommand.self, Bench.self,
-                      Status.self, Jobs.self, Show.self, Retry.self, Enqueue.self, Pause.self, Resume.self]
+                      Status.self, Jobs.self, Show.self, Retry.self, Enqueue.self, Pause.self, Resume.self,
+                      FineTune.self]
     )
 }
 

@@ -1,0 +1,39 @@
+/// Training: fine-tuning the SRGAN generator on a user's photos — data, quality metrics,
+/// checkpoints and the training loop around `SRGAN.TrainingStep`.
+///
+/// This file: the plain image type the pipeline works on.
+import Foundation
+import Imaging
+
+/// An RGB image, samples interleaved (HWC) on the 0…255 scale.
+public struct RGBImage: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var pixels: [Float]
+
+    public init(width: Int, height: Int, pixels: [Float]) {
+        precondition(pixels.count == width * height * 3, "expected \(width * height * 3) samples")
+        (self.width, self.height, self.pixels) = (width, height, pixels)
+    }
+
+    /// Reads a PNG or JPEG; grey becomes RGB and alpha is dropped (training sees colour only).
+    public static func load(path: String) throws -> RGBImage {
+        let buffer = try PixelBuffer.load(path: path)
+        let samples = buffer.floatSamples(), c = buffer.channels
+        var pixels = [Float](repeating: 0, count: buffer.width * buffer.height * 3)
+        for i in 0..<(buffer.width * buffer.height) {
+            for k in 0..<3 { pixels[i * 3 + k] = samples[i * c + (c >= 3 ? k : 0)] }
+        }
+        return RGBImage(width: buffer.width, height: buffer.height, pixels: pixels)
+    }
+
+    /// The top-left `width × height` part.
+    public func cropped(width w: Int, height h: Int, x: Int = 0, y: Int = 0) -> RGBImage {
+        var out = [Float](repeating: 0, count: w * h * 3)
+        for row in 0..<h {
+            let from = ((y + row) * width + x) * 3
+            out.replaceSubrange((row * w * 3)..<((row + 1) * w * 3), with: pixels[from..<(from + w * 3)])
+        }
+        return RGBImage(width: w, height: h, pixels: out)
+    }
+}

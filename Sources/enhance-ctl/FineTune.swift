@@ -1,0 +1,152 @@
+/// `enhance-ctl fine-tune`: train the generator further on a user's own photos, checkpointed,
+/// validated on held-out images, and (with --promote) handed to the daemon only if it got better.
+import ArgumentParser
+import Foundation
+import ModelFormats
+import Neural
+import Training
+
+struct FineTune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fine-tune",
+        abstract: "Fine-tune the SRGAN generator on your own photos (CPU; checkpointed; Ctrl-C is safe).")
+
+    @Option(help: "Directory of training photos (PNG/JPEG, searched recursively).")
+    var data: String
+
+    @Option(help: "Where to write the fine-tuned model (safetensors). Its checkpoint is <out>.checkpoint.")
+    var out: String
+
+    @Option(help: "Starting generator (default: the installed srgan-gan.safetensors).")
+    var from: String?
+
+    @Option(help: "Starting discriminator (default: the installed srgan-discriminator.safetensors).")
+    var discriminator: String?
+
+    @Option(help: "Training steps in total (a resumed run continues up to this number).")
+    var steps: Int = 1000
+
+    @Option(help: "Crops per step.")
+    var batch: Int = 16
+
+    @Option(help: "Adam learning rate.")
+    var lr: Float = 1e-4
+
+    @Option(help: "Content loss: mse (pixels) or vgg54 (VGG19 conv5_4 features).")
+    var content: String = "mse"
+
+    @Option(help: "VGG19 weights for --content vgg54 (imported with `enhance-ctl model import` from Keras' vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5).")
+    var vgg19: String?
+
+    @Option(help: "Weight of the adversarial loss (0: train on the content loss alone, no discriminator).")
+    var advWeight: Float = 1e-3
+
+    @Option(help: "Validation photos (default: every 10th photo of --data is held out and never trained on).")
+    var val: String?
+
+    @Option(help: "Write a checkpoint every N steps (and always at the end or on Ctrl-C).")
+    var checkpointEvery: Int = 500
+
+    @Option(help: "Score the held-out photos every N steps.")
+    var validateEvery: Int = 500
+
+    @Flag(help: "Continue from <out>.checkpoint exactly where it stopped.")
+    var resume = false
+
+    @Option(help: "Seed of the crop and augmentation sequence.")
+    var seed: UInt64 = 1
+
+    @Option(help: "oneDNN threads.")
+    var threads: Int = 2
+
+    @Option(help: "Batch norm while training: frozen (keep the pretrained statistics; inference computes exactly what was trained) or batch (batch statistics, as the reference's GAN stage).")
+    var batchNorm: String = "frozen"
+
+    @Option(help: "After training, atomically replace this model file (the daemon's model.path) if validation did not get worse.")
+    var promote: String?
+
+    @Option(help: "The running daemon's lock file (<state.database>.lock, which holds its pid): send it SIGHUP after --promote so it reloads the model.")
+    var daemonLock: String?
+
+    @Option(help: "Print a progress line every N steps.")
+    var logEvery: Int = 10
+
+    func run() throws {
+        try reportingFailures {
+            guard content == "mse" || content == "vgg54" else { throw ValidationError("--content must be mse or vgg54") }
+            if content == "vgg54" {
+                guard let vgg19, FileManager.default.fileExists(atPath: vgg19) else {
+                    throw Failure("--content vgg54 needs VGG19 weights: download vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 (Keras applications, github.com/fchollet/deep-learning-models releases), import it with `enhance-ctl model import`, and pass the result as --vgg19 FILE")
+                }
+                throw Failure("--content vgg54 is not wired into the training loop yet (the VGG19 feature extractor exists and is tested); use --content mse")
+            }
+            guard let mode = ["frozen": BatchNorm.Mode.frozenStatistics, "batch": .batchStatistics][batchNorm] else {
+                throw ValidationError("--batch-norm must be frozen or batch")
+            }
+            var o = FineTuneOptions(data: data, output: out, from: try ModelLocator.resolve(from))
+            if advWeight > 0 {
+                let path = discriminator ?? ModelLocator.modelDirectory + "/srgan-discriminator.safetensors"
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw Failure("\(path): no discriminator (import gan_discriminator.h5 with `enhance-ctl model import`, pass --discriminator FILE, or train without one: --adv-weight 0)")
+                }
+                o.discriminator = path
+            }
+            (o.steps, o.batch, o.learningRate, o.adversarialWeight, o.validation) = (steps, batch, lr, advWeight, val)
+            (o.checkpointEvery, o.validateEvery, o.resume, o.seed, o.threads, o.batchNorm) =
+                (max(1, checkpointEvery), max(1, validateEvery), resume, seed, threads, mode)
+
+            signal(SIGINT) { _ in FineTuner.interruptRequested = 1 }
+            signal(SIGTERM) { _ in FineTuner.interruptRequested = 1 }
+            func say(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            let result = try FineTuner(options: o).run(progress: { p in
+                guard p.step % logEvery == 0 || p.step == p.steps || p.validation != nil else { return }
+                let eta = Double(p.steps - p.step) * p.secondsPerStep
+                var line = String(format: "step %d/%d  content %.5f", p.step, p.steps, p.losses.content)
+                if o.discriminator != nil {
+                    line += String(format: "  adversarial %.4f  discriminator %.4f", p.losses.adversarial, p.losses.discriminator)
+                }
+                line += String(format: "  %.2f s/step  ETA %dm%02ds", p.secondsPerStep, Int(eta) / 60, Int(eta) % 60)
+                if let v = p.validation { line += "  validation \(v)" }
+                say(line)
+            }, log: say)
+            if result.interrupted {
+                say("interrupted after step \(result.stepsDone): checkpoint \(o.checkpointPath) written; continue with --resume")
+                throw ExitCode(130)
+            }
+            say(String(format: "done: %d steps in %.0f s; wrote %@", result.stepsDone, result.wallSeconds, out))
+            if let b = result.base, let f = result.final { say("held-out photos: base \(b) → fine-tuned \(f)") }
+            if let target = promote { try promoteModel(to: target, result: result) }
+        }
+    }
+
+    /// Replaces `target` only if held-out PSNR-Y did not drop, by rename within its directory
+    /// (the daemon never sees a half-written file), then asks the daemon to reload.
+    func promoteModel(to target: String, result: FineTuneResult) throws {
+        guard let b = result.base, let f = result.final else {
+            throw Failure("--promote needs validation scores, and there were no held-out photos")
+        }
+        guard f.psnr >= b.psnr else {
+            FileHandle.standardError.write(Data("not promoted: held-out PSNR-Y fell from \(b) to \(f)\n".utf8))
+            return
+        }
+        let temporary = target + ".incoming-\(getpid())"
+        try? FileManager.default.removeItem(atPath: temporary)
+        try FileManager.default.copyItem(atPath: out, toPath: temporary)
+        guard rename(temporary, target) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw Failure("\(target): cannot replace (\(reason))")
+        }
+        FileHandle.standardError.write(Data("promoted to \(target)\n".utf8))
+        guard let lock = daemonLock else {
+            FileHandle.standardError.write(Data("no --daemon-lock given: reload the daemon yourself (systemctl reload enhanced, or kill -HUP <pid>)\n".utf8))
+            return
+        }
+        guard let text = try? String(contentsOfFile: lock, encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else {
+            throw Failure("\(lock): no daemon pid in it (is enhanced running?)")
+        }
+        guard kill(pid, SIGHUP) == 0 else { throw Failure("signalling daemon pid \(pid): \(String(cString: strerror(errno)))") }
+        FileHandle.standardError.write(Data("sent SIGHUP to the daemon (pid \(pid)); it reloads the model when its sha256 changed\n".utf8))
+    }
+}
