@@ -101,7 +101,8 @@ struct BadInputTests {
     }
 
     // Root reads a mode-000 file regardless, so under root (as in CI
-    // containers) this case cannot be provoked and is skipped.
+    // containers) this in-process case cannot be provoked and is skipped;
+    // EndToEndTests/HostileFileTests runs the real binary as `nobody` instead.
     @Test("a file without read permission is unreadable", .enabled(if: getuid() != 0, "root can read mode 000 files"))
     func unreadable() throws {
         let scratch = try ScratchDirectory()

@@ -96,7 +96,11 @@ typedef struct ic_encoder ic_encoder;
  * Memory: a non-interlaced PNG or baseline JPEG needs one row at a time.
  * An interlaced PNG is decoded whole on the first ic_decoder_read_rows call
  * (Adam7 spreads every row over seven passes), and libjpeg buffers a
- * progressive JPEG's coefficients for the whole image during open. */
+ * progressive JPEG's coefficients for the whole image during open; both are
+ * bounded by max_pixels (a 12 MP photo: at most 96 MB). Beyond the pixels,
+ * what a hostile file can cost is capped too: sides of at most 65535 pixels,
+ * at most 500 progressive scans, metadata of at most ~17 MB (one EXIF, one
+ * XMP, one copy of each ICC chunk) for JPEG and 16 MB per chunk for PNG. */
 ic_status ic_decoder_open(const char *path, uint64_t max_pixels,
                           ic_decoder **out, ic_info *info, ic_error *err);
 
@@ -124,7 +128,8 @@ typedef struct ic_encode_params {
     int channels;   /* 1–4; JPEG takes only 1 or 3 (alpha is refused, not dropped) */
     int bit_depth;  /* 8 or 16; JPEG takes only 8 */
     int format;     /* IC_FORMAT_PNG or IC_FORMAT_JPEG */
-    int quality;    /* JPEG 1–100; ignored for PNG */
+    int quality;    /* JPEG 1–100; ignored for PNG. Above 4 MP, JPEG uses standard Huffman
+                       tables: optimised ones would make libjpeg hold the whole image. */
 } ic_encode_params;
 
 /* Creates `path` exclusively (O_EXCL: it must not exist, so a temp name can
