@@ -6,7 +6,8 @@ import Neural
 
 /// The losses of one step (means over the batch).
 public struct StepLosses: Sendable, Equatable {
-    /// MSE on the [-1, 1] scale (`mse`) — the paper's pixel loss.
+    /// MSE on the [-1, 1] scale (`mse`) — the paper's pixel loss — or MSE of VGG19 conv5_4
+    /// features scaled by 1/12.75 (`vgg54`, as the reference computes it).
     public var content: Double
     /// Generator BCE: how far the discriminator is from calling the generated batch real.
     public var adversarial: Double
@@ -27,13 +28,22 @@ public final class TrainingStep: @unchecked Sendable {
     public let generatorOptimizer: Adam
     public let discriminatorOptimizer: Adam?
     public var adversarialWeight: Float
+    /// With a VGG19 feature extractor (same batch and crop size), the content loss is `vgg54`.
+    public let vgg: TrainableVGG?
+    /// The reference divides both feature maps by 12.75 before the MSE.
+    public static let vggFeatureScale: Float = 12.75
+    private var hrFeatures: [Float] = []
     let realTape: TrainableDiscriminator.Tape?
     let fakeTape: TrainableDiscriminator.Tape?
     /// HR batch on the [-1, 1] scale, `[N, 3, H, W]` plain.
     private var target: [Float]
 
     public init(generator: TrainableGenerator, discriminator: TrainableDiscriminator?, learningRate: Float,
-                adversarialWeight: Float = 1e-3) throws {
+                adversarialWeight: Float = 1e-3, vgg: TrainableVGG? = nil) throws {
+        if let vgg {
+            precondition(vgg.batch == generator.batch && vgg.size == 4 * generator.height, "VGG and generator shapes disagree")
+        }
+        self.vgg = vgg
         self.generator = generator
         self.discriminator = discriminator
         self.adversarialWeight = adversarialWeight
@@ -63,8 +73,27 @@ public final class TrainingStep: @unchecked Sendable {
         for i in 0..<target.count { target[i] = highResolution[i] / 127.5 - 1 }
         try g.forward()
         let output = UnsafeBufferPointer(g.output.floats)
-        let content = target.withUnsafeBufferPointer {
-            Loss.meanSquaredError(output, $0, gradient: g.outputGradient.floats)
+        let content: Double
+        if let vgg {
+            // Features of the real batch first (kept), then of the generated one, whose
+            // activations stay in the extractor for its backward pass.
+            target.withUnsafeBufferPointer { vgg.preprocess($0) }
+            try vgg.forward()
+            hrFeatures = Array(vgg.features.floats)
+            vgg.preprocess(output)
+            try vgg.forward()
+            let s = Self.vggFeatureScale
+            content = hrFeatures.withUnsafeBufferPointer {
+                Loss.meanSquaredError(UnsafeBufferPointer(vgg.features.floats), $0,
+                                      gradient: vgg.featureGradient.floats, scale: 1 / (s * s))
+            } / Double(s * s)
+            try vgg.backward()
+            g.outputGradient.fill(0)
+            vgg.accumulateInputGradient(into: g.outputGradient.floats)
+        } else {
+            content = target.withUnsafeBufferPointer {
+                Loss.meanSquaredError(output, $0, gradient: g.outputGradient.floats)
+            }
         }
         var losses = StepLosses(content: content, adversarial: 0, perceptual: content, discriminator: 0)
         if let d = discriminator, let real = realTape, let fake = fakeTape {

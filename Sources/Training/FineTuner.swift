@@ -10,6 +10,8 @@ public struct FineTuneOptions: Sendable {
     public var output: String
     public var from: String
     public var discriminator: String?
+    /// VGG19 features file: the content loss is then `vgg54` instead of `mse`.
+    public var vgg19: String?
     public var steps = 1000
     public var batch = 16
     public var crop = 96
@@ -30,7 +32,7 @@ public struct FineTuneOptions: Sendable {
     public var checkpointPath: String { output + ".checkpoint" }
 
     var hyperParameters: String {
-        "steps=\(steps) batch=\(batch) crop=\(crop) lr=\(learningRate) content=mse adv_weight=\(discriminator == nil ? 0 : adversarialWeight) batch_norm=\(batchNorm.rawValue) seed=\(seed)"
+        "steps=\(steps) batch=\(batch) crop=\(crop) lr=\(learningRate) content=\(vgg19 == nil ? "mse" : "vgg54") adv_weight=\(discriminator == nil ? 0 : adversarialWeight) batch_norm=\(batchNorm.rawValue) seed=\(seed)"
     }
 }
 
@@ -82,8 +84,18 @@ public final class FineTuner: @unchecked Sendable {
             d = try TrainableDiscriminator(batch: o.batch, configuration: .init(inputSize: o.crop), engine: engine)
             try d!.load(try TensorFile.read(path: path), path: path)
         }
+        var vgg: TrainableVGG?
+        if let path = o.vgg19 {
+            // An imported file, or Keras' notop .h5 itself (imported on the fly).
+            let file = path.hasSuffix(".h5") ? try KerasImporter.importFile(path: path) : try TensorFile.read(path: path)
+            if let kind = file.metadata["architecture"], kind != ModelArchitecture.vgg19Features.rawValue {
+                throw TrainingError("\(path): a \(kind) model, not VGG19 features")
+            }
+            vgg = try TrainableVGG(batch: o.batch, size: o.crop, engine: engine)
+            try vgg!.load(file, path: path)
+        }
         let step = try TrainingStep(generator: g, discriminator: d, learningRate: o.learningRate,
-                                    adversarialWeight: o.adversarialWeight)
+                                    adversarialWeight: o.adversarialWeight, vgg: vgg)
         var first = 0
         var base: Scores?
         if o.resume, FileManager.default.fileExists(atPath: o.checkpointPath) {

@@ -78,7 +78,6 @@ struct FineTune: ParsableCommand {
                 guard let vgg19, FileManager.default.fileExists(atPath: vgg19) else {
                     throw Failure("--content vgg54 needs VGG19 weights: download vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 (Keras applications, github.com/fchollet/deep-learning-models releases), import it with `enhance-ctl model import`, and pass the result as --vgg19 FILE")
                 }
-                throw Failure("--content vgg54 is not wired into the training loop yet (the VGG19 feature extractor exists and is tested); use --content mse")
             }
             guard let mode = ["frozen": BatchNorm.Mode.frozenStatistics, "batch": .batchStatistics][batchNorm] else {
                 throw ValidationError("--batch-norm must be frozen or batch")
@@ -91,6 +90,7 @@ struct FineTune: ParsableCommand {
                 }
                 o.discriminator = path
             }
+            o.vgg19 = content == "vgg54" ? vgg19 : nil
             (o.steps, o.batch, o.learningRate, o.adversarialWeight, o.validation) = (steps, batch, lr, advWeight, val)
             (o.checkpointEvery, o.validateEvery, o.resume, o.seed, o.threads, o.batchNorm) =
                 (max(1, checkpointEvery), max(1, validateEvery), resume, seed, threads, mode)

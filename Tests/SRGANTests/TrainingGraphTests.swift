@@ -283,6 +283,33 @@ struct TrainingGraphTests {
         #expect(losses.last!.discriminator < losses[0].discriminator)
         #expect(try run() == losses)
     }
+
+    @Test("vgg54 content loss: MSE of conv5_4 features / 12.75 of generated vs real, and it trains")
+    func vggContentStep() throws {
+        let g = try TrainableGenerator(batch: 2, height: 4, width: 4,
+                                       configuration: .init(residualBlocks: 1, features: 16), engine: engine)
+        let vgg = try TrainableVGG(batch: 2, size: 16, configuration: .init(convolutions: [2, 1, 1, 1, 2],
+                                                                             widths: [16, 16, 32, 16, 16]), engine: engine)
+        try initialise(g.parameters, seed: 41)
+        try initialise(vgg.parameters, seed: 42)
+        let step = try TrainingStep(generator: g, discriminator: nil, learningRate: 1e-3, vgg: vgg)
+        let lr = randomValues(2 * 3 * 16, seed: 43).map { ($0 + 1) * 127.5 }
+        let hr = randomValues(2 * 3 * 256, seed: 44).map { ($0 + 1) * 127.5 }
+        let first = try step.run(lowResolution: lr, highResolution: hr)
+        // Independently: features of both batches through the same extractor.
+        let generated = Array(g.output.floats)
+        hr.map { $0 / 127.5 - 1 }.withUnsafeBufferPointer { vgg.preprocess($0) }
+        try vgg.forward()
+        let real = Array(vgg.features.floats)
+        generated.withUnsafeBufferPointer { vgg.preprocess($0) }
+        try vgg.forward()
+        let fake = Array(vgg.features.floats)
+        let want = zip(fake, real).reduce(0.0) { $0 + pow(Double($1.0 / 12.75) - Double($1.1 / 12.75), 2) } / Double(real.count)
+        #expect(abs(first.content - want) <= 1e-6 * want)
+        var last = first
+        for _ in 0..<15 { last = try step.run(lowResolution: lr, highResolution: hr) }
+        #expect(last.content < 0.5 * first.content, "content loss \(first.content) → \(last.content)")
+    }
 }
 
 /// Small random weights (Glorot-like scale), slopes 0.2, γ = 1, β = 0 — a fresh network.

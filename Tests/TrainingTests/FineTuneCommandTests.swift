@@ -1,0 +1,54 @@
+/// `enhance-ctl fine-tune` as a person runs it: the real binary, the installed models, real files.
+import Testing
+import Foundation
+import ModelFormats
+import TestSupport
+
+@Suite("enhance-ctl fine-tune", .serialized)
+struct FineTuneCommandTests {
+    func dataSet() throws -> (root: URL, data: String, val: String) {
+        let root = try TestEnvironment.temporaryDirectory("enhance-finetune")
+        let data = root.appendingPathComponent("photos/nested"), val = root.appendingPathComponent("val")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: val, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: TestEnvironment.fixture("UpscalingTests", "coffee.jpg"),
+                                         toPath: data.appendingPathComponent("coffee.jpg").path)
+        try FileManager.default.copyItem(atPath: TestEnvironment.fixture("SRGANTests", "sr_gan_tiny.png"),
+                                         toPath: val.appendingPathComponent("tiny.png").path)
+        return (root, root.appendingPathComponent("photos").path, val.path)
+    }
+
+    @Test("vgg54 without VGG19 weights is refused with a message saying where to get them")
+    func vggNeedsWeights() throws {
+        let result = try runCommand(TestEnvironment.binary("enhance-ctl"),
+                                    ["fine-tune", "--data", "/nonexistent", "--out", "/tmp/x.safetensors", "--content", "vgg54"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"))
+    }
+
+    @Test("two steps write a model that records its base, data and scores; --resume continues from the checkpoint")
+    func shortRunAndResume() throws {
+        let (root, data, val) = try dataSet()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("tuned.safetensors").path
+        let env = ["ENHANCE_MODEL_DIR": TestEnvironment.modelDirectory]
+        let common = ["fine-tune", "--data", data, "--val", val, "--out", out, "--batch", "1", "--adv-weight", "0",
+                      "--threads", "1", "--validate-every", "2", "--log-every", "1"]
+        let first = try runCommand(TestEnvironment.binary("enhance-ctl"), common + ["--steps", "2"], environment: env)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("step 2/2"))
+        let model = try TensorFile.read(path: out)
+        let base = try SHA256.hexDigest(ofFile: TestEnvironment.model("srgan-gan.safetensors"))
+        #expect(model.metadata["fine_tuned_from_sha256"] == base)
+        #expect(model.metadata["fine_tune_steps"] == "2")
+        #expect(model.metadata["fine_tune_manifest_sha256"]?.count == 64)
+        #expect(model.metadata["fine_tune_validation_psnr_y"].flatMap(Double.init) != nil)
+        #expect(model.tensors["res.15.bn2.var"] != nil)
+
+        let second = try runCommand(TestEnvironment.binary("enhance-ctl"), common + ["--steps", "3", "--resume"],
+                                    environment: env)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("resumed at step 2"))
+        #expect(try TensorFile.read(path: out).metadata["fine_tune_steps"] == "3")
+    }
+}
