@@ -95,6 +95,13 @@ struct FineTune: ParsableCommand {
             (o.checkpointEvery, o.validateEvery, o.resume, o.seed, o.threads, o.batchNorm) =
                 (max(1, checkpointEvery), max(1, validateEvery), resume, seed, threads, mode)
 
+            // A parent may hand us these signals blocked (posix_spawn keeps the spawning thread's
+            // mask): unblock them, or Ctrl-C and `systemctl stop` would never reach the handler.
+            var signals = sigset_t()
+            sigemptyset(&signals)
+            sigaddset(&signals, SIGINT)
+            sigaddset(&signals, SIGTERM)
+            pthread_sigmask(SIG_UNBLOCK, &signals, nil)
             signal(SIGINT) { _ in FineTuner.interruptRequested = 1 }
             signal(SIGTERM) { _ in FineTuner.interruptRequested = 1 }
             func say(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }

@@ -286,6 +286,35 @@ struct TrainingLayerTests {
         #expect(try back.load(as: .nchw, engine: engine) == x)
     }
 
+    @Test("2×2 max pooling: forward picks each window's maximum, backward routes the gradient to it")
+    func maxPooling() throws {
+        let (n, c, h, w) = (2, 16, 6, 4)
+        let desc = TensorDesc([n, c, h, w], .nChw16c)
+        let pool = try MaxPooling(engine: engine, source: desc)
+        // Distinct values, so no window has a tie and every gradient has one destination.
+        let x = (0..<desc.elementCount).map { Float(($0 * 7919) % desc.elementCount) / 100 }
+        let r = randomValues(pool.destination.elementCount, seed: 44)
+        let src = try memory(desc, x), dst = try Memory(pool.destination, engine: engine)
+        let workspace = try Memory(pool.workspaceLayout, engine: engine)
+        let diffDst = try memory(pool.destination, r), diffSrc = try Memory(desc, engine: engine)
+        let scratch = try pad(pool.scratchpadBytes)
+        try pool.forward(src, into: dst, workspace: workspace, scratchpad: scratch)
+        try pool.backward(diffDst, workspace: workspace, into: diffSrc, scratchpad: scratch)
+        try engine.wait()
+        func forward(_ x: [Double]) -> [Double] {
+            var y: [Double] = []
+            for p in 0..<(n * c) { for yy in 0..<(h / 2) { for xx in 0..<(w / 2) {
+                let b = p * h * w + 2 * yy * w + 2 * xx
+                y.append(max(max(x[b], x[b + 1]), max(x[b + w], x[b + w + 1])))
+            } } }
+            return y
+        }
+        #expect(try dst.load(as: .nchw, engine: engine) == forward(x.doubles).map(Float.init))
+        let dx = worstGradientError(analytic: try diffSrc.load(as: .nchw, engine: engine), point: x.doubles, count: 40,
+                                    seed: 45, step: 1e-4) { dot64(r.doubles, forward($0)) }
+        #expect(dx < tolerance, "error \(dx)")
+    }
+
     @Test("addition, in place: the residual add")
     func addition() throws {
         let desc = TensorDesc([2, 16, 3, 3], .nChw16c)

@@ -51,4 +51,37 @@ struct FineTuneCommandTests {
         #expect(second.stderr.contains("resumed at step 2"))
         #expect(try TensorFile.read(path: out).metadata["fine_tune_steps"] == "3")
     }
+
+    @Test("Ctrl-C: the step in progress finishes, a checkpoint is written, and --resume picks it up")
+    func interruptLeavesACheckpoint() throws {
+        let (root, data, val) = try dataSet()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("tuned.safetensors").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TestEnvironment.binary("enhance-ctl"))
+        process.arguments = ["fine-tune", "--data", data, "--val", val, "--out", out, "--batch", "1", "--adv-weight", "0",
+                             "--threads", "1", "--steps", "40", "--log-every", "1", "--checkpoint-every", "1000"]
+        var env = ProcessInfo.processInfo.environment
+        env["ENHANCE_MODEL_DIR"] = TestEnvironment.modelDirectory
+        process.environment = env
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var seen = ""
+        while !seen.contains("step 1/40") {
+            let chunk = errors.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        process.interrupt() // SIGINT, as Ctrl-C sends
+        seen += String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130, "\(seen)")
+        #expect(seen.contains("checkpoint"))
+        #expect(FileManager.default.fileExists(atPath: out + ".checkpoint"))
+        #expect(!FileManager.default.fileExists(atPath: out)) // no half-trained model pretends to be finished
+        let step = try TensorFile.read(path: out + ".checkpoint").metadata["step"].flatMap(Int.init) ?? 0
+        #expect(step >= 1 && step < 40)
+    }
 }
