@@ -229,7 +229,8 @@ public struct ExifBlock: Sendable, Hashable {
                 erased.append(offset..<(offset + length))
             }
         }
-        let kept = Directory.allCases.filter { $0 != .ifd1 }.flatMap { extents[$0] ?? [] }
+        // The 8-byte header is kept too: a hostile IFD1 may point its values into it (found by fuzzing).
+        let kept = [0..<8] + Directory.allCases.filter { $0 != .ifd1 }.flatMap { extents[$0] ?? [] }
         for range in erased {
             // Never erase bytes a kept directory also points at (a hostile block may overlap them).
             guard !kept.contains(where: { $0.overlaps(range) }) else { continue }
