@@ -115,7 +115,14 @@ public struct ExifBlock: Sendable, Hashable {
         let linkOffset = tableEnd
         try reader.check(offset, length: 2 + 12 * count + 4)
         var list: [Entry] = []
-        var ranges: [Range<Int>] = [offset..<(tableEnd + 4)]
+        let table = offset..<(tableEnd + 4)
+        var ranges: [Range<Int>] = [table]
+        // Editing writes into tables, so a table may share no byte with anything else: else a
+        // write to one entry would change another (found by fuzzing).
+        let tables = extents.values.compactMap(\.first)
+        guard !extents.values.joined().contains(where: { $0.overlaps(table) }) else {
+            throw Malformed(description: "EXIF \(directory) directory overlaps another directory")
+        }
         for i in 0..<count {
             let at = offset + 2 + 12 * i
             let tag = try reader.u16(at: at), type = try reader.u16(at: at + 2)
@@ -130,7 +137,11 @@ public struct ExifBlock: Sendable, Hashable {
             if length > 4 {
                 valueOffset = try Int(reader.u32(at: at + 8))
                 try reader.check(valueOffset, length: length)
-                ranges.append(valueOffset..<(valueOffset + length))
+                let value = valueOffset..<(valueOffset + length)
+                guard !value.overlaps(table), !tables.contains(where: { $0.overlaps(value) }) else {
+                    throw Malformed(description: "EXIF tag 0x\(String(tag, radix: 16)) has its value inside a directory")
+                }
+                ranges.append(value)
             }
             list.append(Entry(tag: tag, type: type, count: count, entryOffset: at,
                               valueOffset: valueOffset, valueLength: length))
@@ -200,7 +211,22 @@ public struct ExifBlock: Sendable, Hashable {
     /// exists), pixel dimensions updated where they are recorded, and the thumbnail — which shows
     /// the old, unturned picture — unlinked, its bytes erased and, when it sits at the end as
     /// cameras place it, cut off.
-    public mutating func makeUpright(width: Int, height: Int) {
+    ///
+    /// Throws, leaving the block unchanged, if the edited block would not parse back with
+    /// orientation 1 — the caller then drops it rather than write EXIF that could still turn
+    /// the picture.
+    public mutating func makeUpright(width: Int, height: Int) throws(Malformed) {
+        let original = self
+        applyUpright(width: width, height: height)
+        let check = try? ExifBlock(bytes)
+        guard let check, check.orientation == nil || check.orientation == .topLeft, !check.hasThumbnailDirectory else {
+            self = original
+            throw Malformed(description: "EXIF block does not survive being made upright")
+        }
+        self = check
+    }
+
+    private mutating func applyUpright(width: Int, height: Int) {
         if let entry = entry(Tag.orientation, in: .ifd0) { setInline(entry, short: 1) }
         for (tag, directory, value) in [(Tag.pixelXDimension, Directory.exif, width),
                                         (Tag.pixelYDimension, .exif, height),

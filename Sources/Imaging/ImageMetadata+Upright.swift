@@ -15,8 +15,7 @@ extension ImageMetadata {
     public func upright(width: Int, height: Int) -> ImageMetadata {
         var result = self
         if let exif {
-            if var block = try? ExifBlock(exif) {
-                block.makeUpright(width: width, height: height)
+            if var block = try? ExifBlock(exif), (try? block.makeUpright(width: width, height: height)) != nil {
                 result.exif = block.bytes
             } else {
                 result.exif = nil

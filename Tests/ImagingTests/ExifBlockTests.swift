@@ -33,7 +33,7 @@ struct ExifBlockTests {
         let original = try exif(of: fixture)
         let before = try ExifBlock(original)
         var block = before
-        block.makeUpright(width: 36, height: 48)
+        try block.makeUpright(width: 36, height: 48)
         let thumbnailLength = try #require(before.integer(ExifBlock.Tag.thumbnailLength, in: .ifd1))
         // Re-parse the bytes, as the next reader of the file would.
         let after = try ExifBlock(block.bytes)
@@ -108,7 +108,7 @@ struct ExifBlockTests {
         let brokenLink = Self.block([(0x0112, 3, 1, 6)], link: 0xFFFF_0000)
         var block = try ExifBlock(brokenLink)
         #expect(block.orientation == .rightTop)
-        block.makeUpright(width: 8, height: 8)
+        try block.makeUpright(width: 8, height: 8)
         #expect(try ExifBlock(block.bytes).orientation == .topLeft)
         #expect(!block.hasThumbnailDirectory)
 
@@ -126,7 +126,7 @@ struct ExifBlockTests {
         let exifIFD: [UInt8] = [1, 0, 0x02, 0xA0, 3, 0, 1, 0, 0, 0, 0xA0, 0x0F, 0, 0, 0, 0, 0, 0]
         var block = try ExifBlock(Self.block([(0x8769, 4, 1, 26)], tail: exifIFD))
         #expect(block.integer(ExifBlock.Tag.pixelXDimension, in: .exif) == 4000)
-        block.makeUpright(width: 16000, height: 12000)
+        try block.makeUpright(width: 16000, height: 12000)
         #expect(try ExifBlock(block.bytes).integer(ExifBlock.Tag.pixelXDimension, in: .exif) == 16000)
     }
 }

@@ -42,9 +42,11 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         _ = exif.orientation
         _ = exif.string(ExifBlock.Tag.dateTimeOriginal, in: .exif)
         _ = exif.rawValue(ExifBlock.Tag.gpsLatitude, in: .gps)
-        exif.makeUpright(width: 16000, height: 12000)
-        // What we write must parse again.
-        guard (try? ExifBlock(exif.bytes)) != nil else { fatalError("rewritten EXIF no longer parses") }
+        // What we would write must parse again, upright and without a thumbnail.
+        if (try? exif.makeUpright(width: 16000, height: 12000)) != nil {
+            guard let again = try? ExifBlock(exif.bytes), again.orientation == nil || again.orientation == .topLeft,
+                  !again.hasThumbnailDirectory else { fatalError("rewritten EXIF no longer parses") }
+        }
     }
     _ = ImageMetadata(xmp: bytes).upright(width: 4, height: 4)
     return 0
