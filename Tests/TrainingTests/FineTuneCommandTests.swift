@@ -84,4 +84,37 @@ struct FineTuneCommandTests {
         let step = try TensorFile.read(path: out + ".checkpoint").metadata["step"].flatMap(Int.init) ?? 0
         #expect(step >= 1 && step < 40)
     }
+
+    @Test("--promote replaces the daemon's model atomically when validation did not regress, then sends SIGHUP to the pid in its lock file")
+    func promoteAndSignal() throws {
+        let (root, data, val) = try dataSet()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("tuned.safetensors").path
+        let active = root.appendingPathComponent("active.safetensors").path
+        try Data("the daemon's current model".utf8).write(to: URL(fileURLWithPath: active))
+        // A stand-in daemon: any process whose pid is in the lock file; SIGHUP ends a `sleep`.
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        daemon.arguments = ["60"]
+        try daemon.run()
+        let lock = root.appendingPathComponent("enhance.sqlite.lock").path
+        try Data("\(daemon.processIdentifier)\n".utf8).write(to: URL(fileURLWithPath: lock))
+        // Learning rate 0: the weights do not move, so validation cannot regress.
+        let result = try runCommand(TestEnvironment.binary("enhance-ctl"),
+                                    ["fine-tune", "--data", data, "--val", val, "--out", out, "--batch", "1",
+                                     "--adv-weight", "0", "--threads", "1", "--steps", "1", "--lr", "0",
+                                     "--promote", active, "--daemon-lock", lock],
+                                    environment: ["ENHANCE_MODEL_DIR": TestEnvironment.modelDirectory])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: active)) == Data(contentsOf: URL(fileURLWithPath: out)))
+        // The test runner's children inherit its blocked signals, so the stand-in cannot react;
+        // the kernel's record of a pending SIGHUP (bit 1 of ShdPnd/SigPnd) shows it was sent.
+        let status = try String(contentsOfFile: "/proc/\(daemon.processIdentifier)/status", encoding: .utf8)
+        let pending = status.split(separator: "\n").filter { $0.hasPrefix("ShdPnd:") || $0.hasPrefix("SigPnd:") }
+            .compactMap { UInt64($0.split(separator: "\t").last ?? "", radix: 16) }.reduce(0, |)
+        kill(daemon.processIdentifier, SIGKILL)
+        daemon.waitUntilExit()
+        #expect(pending & 1 == 1, "no SIGHUP pending for the stand-in daemon: \(status)")
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: root.path)).contains { $0.contains(".incoming-") })
+    }
 }
