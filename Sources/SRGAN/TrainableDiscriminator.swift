@@ -17,9 +17,12 @@ public final class TrainableDiscriminator: @unchecked Sendable {
         public var filters = 64
         public var denseUnits = 1024
         public var batchNorm: BatchNorm.Mode = .batchStatistics
+        /// For the stride-1 convolutions after the first (Winograd has no strided or 3-channel form).
+        public var algorithm: Convolution.Algorithm = .direct
         public init(inputSize: Int = 96, filters: Int = 64, denseUnits: Int = 1024,
-                    batchNorm: BatchNorm.Mode = .batchStatistics) {
-            (self.inputSize, self.filters, self.denseUnits, self.batchNorm) = (inputSize, filters, denseUnits, batchNorm)
+                    batchNorm: BatchNorm.Mode = .batchStatistics, algorithm: Convolution.Algorithm = .direct) {
+            (self.inputSize, self.filters, self.denseUnits, self.batchNorm, self.algorithm) =
+                (inputSize, filters, denseUnits, batchNorm, algorithm)
         }
     }
 
@@ -54,7 +57,8 @@ public final class TrainableDiscriminator: @unchecked Sendable {
             let out = f << (i / 2), stride = i % 2 == 1 ? 2 : 1
             let conv = try TrainableConvolution(engine: engine, batch: batch, inChannels: channels, outChannels: out,
                                                 height: size, width: size, kernel: 3, stride: stride,
-                                                sourceLayout: i == 0 ? .nchw : .nChw16c)
+                                                sourceLayout: i == 0 ? .nchw : .nChw16c,
+                                                algorithm: i > 0 && stride == 1 ? configuration.algorithm : .direct)
             let params = try conv.makeParameters(name: "block.\(i).conv")
             set.add(params, kernel: 3, in: channels, out: out)
             convs.append(conv)

@@ -68,6 +68,9 @@ struct FineTune: ParsableCommand {
     @Option(help: "The running daemon's lock file (<state.database>.lock, which holds its pid): send it SIGHUP after --promote so it reloads the model.")
     var daemonLock: String?
 
+    @Option(help: "Stride-1 3×3 convolutions: auto (Winograd where available), winograd or direct.")
+    var algorithm: String = "auto"
+
     @Option(help: "Print a progress line every N steps.")
     var logEvery: Int = 10
 
@@ -82,6 +85,9 @@ struct FineTune: ParsableCommand {
             guard let mode = ["frozen": BatchNorm.Mode.frozenStatistics, "batch": .batchStatistics][batchNorm] else {
                 throw ValidationError("--batch-norm must be frozen or batch")
             }
+            guard let alg = Convolution.Algorithm(rawValue: algorithm) else {
+                throw ValidationError("--algorithm must be auto, winograd or direct")
+            }
             var o = FineTuneOptions(data: data, output: out, from: try ModelLocator.resolve(from))
             if advWeight > 0 {
                 let path = discriminator ?? ModelLocator.modelDirectory + "/srgan-discriminator.safetensors"
@@ -91,6 +97,7 @@ struct FineTune: ParsableCommand {
                 o.discriminator = path
             }
             o.vgg19 = content == "vgg54" ? vgg19 : nil
+            o.algorithm = alg
             (o.steps, o.batch, o.learningRate, o.adversarialWeight, o.validation) = (steps, batch, lr, advWeight, val)
             (o.checkpointEvery, o.validateEvery, o.resume, o.seed, o.threads, o.batchNorm) =
                 (max(1, checkpointEvery), max(1, validateEvery), resume, seed, threads, mode)

@@ -22,8 +22,8 @@ struct TrainBench: ParsableCommand {
     @Option(help: "Timed steps per configuration (after one warm-up step); the median is reported.")
     var steps: Int = 3
 
-    @Option(help: "Convolution algorithm for the generator's 3×3 layers: direct, winograd or auto.")
-    var algorithm: String = "direct"
+    @Option(help: "Convolution algorithm for the stride-1 3×3 layers of both networks: direct, winograd or auto.")
+    var algorithm: String = "auto"
 
     @Flag(help: "Measure only the generator-only step.")
     var generatorOnly = false
@@ -54,7 +54,7 @@ struct TrainBench: ParsableCommand {
             var rng = SystemRandomNumberGenerator()
             let lr = (0..<(batch * 3 * low * low)).map { _ in Float.random(in: 0...255, using: &rng) }
             let hr = (0..<(batch * 3 * crop * crop)).map { _ in Float.random(in: 0...255, using: &rng) }
-            print("batch \(batch), \(crop)² crops (LR \(low)²), \(threads) threads, generator 3×3 convolutions: \(algorithm)")
+            print("batch \(batch), \(crop)² crops (LR \(low)²), \(threads) threads, stride-1 3×3 convolutions: \(algorithm)")
             for withDiscriminator in generatorOnly ? [false] : [false, true] {
                 let g = try TrainableGenerator(batch: batch, height: low, width: low,
                                                configuration: .init(algorithm: alg, plainTail: !blockedTail),
@@ -62,7 +62,8 @@ struct TrainBench: ParsableCommand {
                 try Self.initialise(g.parameters, engine: engine)
                 var d: TrainableDiscriminator?
                 if withDiscriminator {
-                    d = try TrainableDiscriminator(batch: batch, configuration: .init(inputSize: crop), engine: engine)
+                    d = try TrainableDiscriminator(batch: batch, configuration: .init(inputSize: crop, algorithm: alg),
+                                                   engine: engine)
                     try Self.initialise(d!.parameters, engine: engine)
                 }
                 let slow = (g.implementations + (d?.implementations ?? [])).filter { $0.hasPrefix("ref") }

@@ -129,10 +129,11 @@ struct TrainingGraphTests {
         #expect(last * 10 < losses[0], "loss \(losses[0]) → \(last)")
     }
 
-    @Test("discriminator: parameter and input gradients over two batches agree with a double-precision reference")
-    func discriminatorGradients() throws {
+    @Test("discriminator: parameter and input gradients over two batches agree with a double-precision reference",
+          arguments: [Convolution.Algorithm.direct, .auto])
+    func discriminatorGradients(algorithm: Convolution.Algorithm) throws {
         let n = 2
-        let config = TrainableDiscriminator.Configuration(inputSize: 16, filters: 16, denseUnits: 8)
+        let config = TrainableDiscriminator.Configuration(inputSize: 16, filters: 16, denseUnits: 8, algorithm: algorithm)
         let d = try TrainableDiscriminator(batch: n, configuration: config, engine: engine)
         try initialise(d.parameters, seed: 11)
         let real = try d.makeTape(), fake = try d.makeTape()
