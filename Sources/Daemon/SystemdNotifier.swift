@@ -35,6 +35,9 @@ public struct SystemdNotifier: Sendable {
     public func stopping() { send("STOPPING=1") }
 
     /// Sends one message; failures are ignored, as sd_notify's are (the manager may be gone).
+    /// Never blocks: a datagram socket whose reader has stopped reading fills up, and a daemon
+    /// waiting on it would stop heartbeating and stopping (seen with a test harness that read
+    /// only now and then); a dropped STATUS or WATCHDOG is the lesser harm.
     public func send(_ message: String) {
         guard let socketPath else { return }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -53,7 +56,7 @@ public struct SystemdNotifier: Sendable {
         let bytes = Array(message.utf8)
         _ = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                sendto(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL), sa, length)
+                sendto(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), sa, length)
             }
         }
     }
