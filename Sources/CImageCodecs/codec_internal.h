@@ -82,6 +82,10 @@ struct ic_encoder {
 #define IC_JPEG_OPTIMIZE_MAX_PIXELS 4000000u /* above this, no optimised Huffman tables (whole-image buffer) */
 
 /* Records a failure (first one wins) and copies it to the caller. */
+/* Refuses a header's size before any row buffer exists: more than IC_MAX_SIDE on a side, or
+ * more than max_pixels in all (0: no limit). Returns IC_OK or the failure's status. */
+ic_status ic_check_size(ic_failure *fail, uint64_t width, uint64_t height, uint64_t max_pixels);
+
 void ic_fail(ic_failure *fail, ic_status status, int sys_errno,
              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Copies a recorded failure out to the caller's ic_error. */

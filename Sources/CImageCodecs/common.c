@@ -63,3 +63,18 @@ int ic_host_is_little_endian(void) {
     const uint16_t probe = 1;
     return *(const uint8_t *)&probe == 1;
 }
+
+ic_status ic_check_size(ic_failure *fail, uint64_t width, uint64_t height, uint64_t max_pixels) {
+    if (width > IC_MAX_SIDE || height > IC_MAX_SIDE) {
+        ic_fail(fail, IC_ERR_TOO_LARGE, 0, "image is %llu x %llu, more than %u pixels on a side",
+                (unsigned long long)width, (unsigned long long)height, IC_MAX_SIDE);
+        return fail->status;
+    }
+    if (max_pixels != 0 && width * height > max_pixels) {
+        ic_fail(fail, IC_ERR_TOO_LARGE, 0, "image is %llu x %llu = %llu pixels, above the limit of %llu",
+                (unsigned long long)width, (unsigned long long)height,
+                (unsigned long long)(width * height), (unsigned long long)max_pixels);
+        return fail->status;
+    }
+    return IC_OK;
+}

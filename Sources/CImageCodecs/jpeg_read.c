@@ -140,18 +140,7 @@ ic_status ic_jpeg_open(ic_decoder *dec, uint64_t max_pixels) {
     fail->in_entropy_data = 1;  /* read_header stops at the first scan */
 
     JDIMENSION width = dec->jpeg.image_width, height = dec->jpeg.image_height;
-    if (width > IC_MAX_SIDE || height > IC_MAX_SIDE) {
-        ic_fail(fail, IC_ERR_TOO_LARGE, 0, "image is %u x %u, more than %u pixels on a side",
-                (unsigned)width, (unsigned)height, IC_MAX_SIDE);
-        return fail->status;
-    }
-    if (max_pixels != 0 && (uint64_t)width * (uint64_t)height > max_pixels) {
-        ic_fail(fail, IC_ERR_TOO_LARGE, 0,
-                "image is %u x %u = %llu pixels, above the limit of %llu",
-                (unsigned)width, (unsigned)height,
-                (unsigned long long)width * height, (unsigned long long)max_pixels);
-        return fail->status;
-    }
+    if (ic_check_size(fail, width, height, max_pixels) != IC_OK) return fail->status;
 
     int channels = 0;
     switch (dec->jpeg.jpeg_color_space) {

@@ -103,18 +103,7 @@ ic_status ic_png_open(ic_decoder *dec, uint64_t max_pixels) {
     int depth = 0, color_type = 0, interlace = 0;
     png_get_IHDR(png, info, &width, &height, &depth, &color_type, &interlace, NULL, NULL);
     /* Before png_read_update_info, which allocates row buffers. */
-    if (width > IC_MAX_SIDE || height > IC_MAX_SIDE) {
-        ic_fail(fail, IC_ERR_TOO_LARGE, 0, "image is %u x %u, more than %u pixels on a side",
-                (unsigned)width, (unsigned)height, IC_MAX_SIDE);
-        return fail->status;
-    }
-    if (max_pixels != 0 && (uint64_t)width * (uint64_t)height > max_pixels) {
-        ic_fail(fail, IC_ERR_TOO_LARGE, 0,
-                "image is %u x %u = %llu pixels, above the limit of %llu",
-                (unsigned)width, (unsigned)height,
-                (unsigned long long)width * height, (unsigned long long)max_pixels);
-        return fail->status;
-    }
+    if (ic_check_size(fail, width, height, max_pixels) != IC_OK) return fail->status;
 
     keep_metadata(dec);
 
