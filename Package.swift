@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "SRGAN", "Neural", "ModelFormats", "TestSupport"]),
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "TestSupport"]),
-        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "TestSupport"]),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Upscaling", "TestSupport"]),
         .testTarget(name: "FolderWatchTests", dependencies: ["FolderWatch", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["JobQueue", "Imaging", "TestSupport"]),
     ],

@@ -38,8 +38,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     // [model]
     public var modelPath: String
-    public var tile = 192
-    public var overlap = 32
+    /// The upscaler's own defaults (TiledUpscaler.defaultTile/defaultOverlap, chosen by measured
+    /// fidelity against TensorFlow); a test keeps the two equal without this module depending
+    /// on the engine.
+    public var tile = 224
+    public var overlap = 48
     public var maxInputPixels = 100_000_000
 
     // [workers]

@@ -4,6 +4,7 @@ import Foundation
 import Testing
 import Configuration
 import TestSupport
+import Upscaling
 
 @Suite("Configuration")
 struct ConfigurationTests {
@@ -32,13 +33,19 @@ struct ConfigurationTests {
         #expect((c.workers, c.threadsPerWorker) == (1, 2))
     }
 
+    @Test("the daemon tiles as enhance-ctl upscale does by default")
+    func tilingDefaults() throws {
+        let c = try DaemonConfiguration.load(file: nil, processorCount: 2)
+        #expect(c.tile == TiledUpscaler.defaultTile && c.overlap == TiledUpscaler.defaultOverlap)
+    }
+
     @Test("etc/enhance.toml, the commented example, is valid and sets every key to its default")
     func example() throws {
         let path = TestEnvironment.packageRoot.appendingPathComponent("etc/enhance.toml").path
         let c = try DaemonConfiguration.load(file: path, processorCount: 2)
         #expect(c.roots == ["/srv/photos/inbox"])
         #expect(c.database == "/var/lib/enhance/enhance.sqlite")
-        #expect(c.settleDelay == 2 && c.rescanInterval == 600 && c.tile == 192 && c.overlap == 32)
+        #expect(c.settleDelay == 2 && c.rescanInterval == 600 && c.tile == 224 && c.overlap == 48)
         #expect(c.maxAttempts == 4 && c.initialDelay == 30 && c.maxDelay == 3600 && c.logLevel == .info)
     }
 
