@@ -38,18 +38,10 @@ public struct ParameterSet: @unchecked Sendable {
 
     /// Sets every tensor from `file`; throws naming the first missing or misshapen one.
     public func load(from file: TensorFile, path: String, engine: Engine) throws {
-        func values(_ name: String, _ shape: [Int]) throws -> [Float] {
-            guard let t = file.tensors[name] else {
-                throw ModelFormatError(.layoutMismatch, file: path, "missing tensor \(name)")
-            }
-            guard t.shape == shape else {
-                throw ModelFormatError(.layoutMismatch, file: path, "tensor \(name): expected shape \(shape), found \(t.shape)")
-            }
-            return t.values
-        }
-        for e in entries { try e.parameter.store(values(e.parameter.name, e.fileShape), engine: engine) }
+        let reader = TensorReader(file: file, path: path)
+        for e in entries { try e.parameter.store(reader.tensor(e.parameter.name, e.fileShape), engine: engine) }
         for s in statistics {
-            try s.memory.store(values(s.name, [s.memory.desc.elementCount]), from: .x, engine: engine)
+            try s.memory.store(reader.tensor(s.name, [s.memory.desc.elementCount]), from: .x, engine: engine)
         }
     }
 
