@@ -216,7 +216,7 @@ final class GeneratorPlan {
         try convAdd.forward(stream, trunkWeights, into: x1, scratchpad: scratchpad)
         try up0.forward(x1, up0Weights, into: u0, scratchpad: scratchpad)
         try prelu256.forward(u0, slopes: up0Slopes, into: u0, scratchpad: scratchpad)
-        try shuffle.forward(u0, into: v0, engine: engine)
+        try shuffle.forward(u0, into: v0)
         for (slice, weights) in zip(u1Slices, up1Weights) {
             try up1Slice.forward(v0, weights, into: slice, scratchpad: scratchpad)
         }

@@ -54,7 +54,7 @@ public final class TrainableGenerator: @unchecked Sendable {
     let trunkNorm: BatchNorm
     let add: Addition
     let upConv: [TrainableConvolution]
-    let shuffle: [BatchPixelShuffle]
+    let shuffle: [PixelShuffle]
     let upPReLU: [TrainablePReLU]
     let tail: TrainableConvolution
     let tanh: TrainableActivation
@@ -110,12 +110,12 @@ public final class TrainableGenerator: @unchecked Sendable {
         residualNorm = try BatchNorm(engine: engine, data: low, momentum: 0.8, mode: configuration.batchNorm)
         trunkNorm = try BatchNorm(engine: engine, data: low, momentum: 0.99, mode: configuration.batchNorm)
         add = try Addition(engine: engine, data: low)
-        var upConv: [TrainableConvolution] = [], shuffle: [BatchPixelShuffle] = [], upPReLU: [TrainablePReLU] = []
+        var upConv: [TrainableConvolution] = [], shuffle: [PixelShuffle] = [], upPReLU: [TrainablePReLU] = []
         for level in 0..<2 {
             let (hh, ww) = (height << level, width << level)
             upConv.append(try TrainableConvolution(engine: engine, batch: n, inChannels: f, outChannels: 4 * f,
                                                    height: hh, width: ww, kernel: 3, algorithm: alg))
-            shuffle.append(try BatchPixelShuffle(engine: engine, batch: n, channels: f, height: hh, width: ww))
+            shuffle.append(try PixelShuffle(engine: engine, batch: n, channels: f, height: hh, width: ww))
             upPReLU.append(try TrainablePReLU(engine: engine, data: TensorDesc([n, f, 2 * hh, 2 * ww], .nChw16c)))
         }
         (self.upConv, self.shuffle, self.upPReLU) = (upConv, shuffle, upPReLU)

@@ -271,7 +271,7 @@ struct TrainingLayerTests {
     @Test("batched pixel shuffle: depth_to_space per image; backward is the inverse permutation")
     func pixelShuffle() throws {
         let (n, c, h, w) = (2, 32, 3, 5)
-        let shuffle = try BatchPixelShuffle(engine: engine, batch: n, channels: c, height: h, width: w)
+        let shuffle = try PixelShuffle(engine: engine, batch: n, channels: c, height: h, width: w)
         let x = randomValues(n * 4 * c * h * w, seed: 41)
         let src = try memory(shuffle.source, x), dst = try Memory(shuffle.destination, engine: engine)
         try shuffle.forward(src, into: dst)
@@ -360,7 +360,7 @@ struct TrainingLayerTests {
                                                            outputs: 1024).implementations))
         found.append(("dense 1024→1", try InnerProduct(engine: engine, source: TensorDesc([n, 1024], .nc),
                                                        outputs: 1).implementations))
-        found.append(("pixel shuffle", try BatchPixelShuffle(engine: engine, batch: n, channels: 64, height: 24,
+        found.append(("pixel shuffle", try PixelShuffle(engine: engine, batch: n, channels: 64, height: 24,
                                                              width: 24).implementations))
         let slow = found.filter { $0.1.contains { $0.hasPrefix("ref") } }
         #expect(slow.isEmpty, "reference code in: \(slow.map { "\($0.0): \($0.1)" }.joined(separator: "; "))")
