@@ -14,7 +14,7 @@ public final class Generator: @unchecked Sendable {
     public let weights: GeneratorWeights
     public let engine: Engine
     public let algorithm: Convolution.Algorithm
-    private let foldedTail: ConvParameters
+    private let splitTail: ConvParameters
     private var plans: [GeneratorPlan] = []
     private let maxPlans = 3
 
@@ -22,7 +22,7 @@ public final class Generator: @unchecked Sendable {
         self.weights = weights
         self.engine = try Engine(threads: threads)
         self.algorithm = algorithm
-        self.foldedTail = TailFolding.fold(weights.tail)
+        self.splitTail = TailSplitting.split(weights.tail)
     }
 
     /// Loads a generator from a weight file in our safetensors format.
@@ -38,7 +38,7 @@ public final class Generator: @unchecked Sendable {
             return plan
         }
         if plans.count >= maxPlans { plans.removeFirst() }
-        let plan = try GeneratorPlan(weights: weights, foldedTail: foldedTail, height: height, width: width,
+        let plan = try GeneratorPlan(weights: weights, splitTail: splitTail, height: height, width: width,
                                      engine: engine, algorithm: algorithm)
         plans.append(plan)
         return plan

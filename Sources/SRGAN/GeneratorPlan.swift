@@ -8,19 +8,24 @@ import Neural
 /// Activations are `nChw16c` from the first layer to the last; the only layout changes are at the
 /// input, at the two pixel shuffles (strided-view reorders) and at the output.
 ///
-/// The two widest layers run in four slices each, to bound Winograd's scratch buffers (2.25× the
-/// tensor they transform): the second upsampling convolution as four 64→64 convolutions, one per
-/// 64-channel slice of its output (a slice of a channel-blocked tensor is contiguous), and the
-/// folded tail as four 256→48 convolutions over slices of its input, accumulated with a sum
-/// post-op. At 256² input this halves peak memory (1.4 → 0.7 GB) at no cost in speed.
+/// The second upsampling convolution runs as four 64→64 convolutions, one per 64-channel slice of
+/// its output (a slice of a channel-blocked tensor is contiguous): as one 64→256 convolution
+/// Winograd would pick a schedule with 0.7 GB of scratch at 256² input, for 3 % less time.
+///
+/// The tail (see `TailSplitting`) runs in bands of at most `tailBandRows` output rows at 4× scale:
+/// each band's 64-channel input is gathered from the second upsampling's output by one reorder
+/// (the pixel shuffle), into a buffer with zero margins, so the split 3×3 convolution needs no
+/// padding of its own; its 32-channel output is summed, shifted, straight into the caller's
+/// output, which then gets tanh and the rescale in place.
 ///
 /// Activation memory, 6 KiB per input pixel, reused as tensors die:
 /// - A (1024·H·W floats): head output, residual stream and temporary (64 ch each); then the
 ///   second upsampling's output (256 ch at 2H×2W).
-/// - B (512·H·W floats): the first upsampling's output (256 ch) and its shuffle (64 ch at
-///   2H×2W); then one tail input slice (256 ch) and the tail output (48 ch).
+/// - B (512·H·W floats, or one tail band if that is larger): the first upsampling's output
+///   (256 ch) and its shuffle (64 ch at 2H×2W); then the tail band's input and output.
 final class GeneratorPlan {
     static let slices = 4
+    static let tailBandRows = 32
 
     let height: Int
     let width: Int
@@ -37,20 +42,19 @@ final class GeneratorPlan {
     private let prelu256: PReLU
     private let shuffle: PixelShuffle
     private let up1Slice: Convolution
-    private let prelu256x2: PReLU
-    private let gatherTailSlice: Reorder
-    private let tailFirst: Convolution
-    private let tailAdd: Convolution
+    private let tailPReLU: PReLU
+    private let tail: Convolution
+    private let tailBands: [TailBand]
+    private let tailGeometry: TailGeometry
     private let activation: Eltwise
     private let rescale: Eltwise
-    private let outputReorder: Reorder
     private let outputView: TensorDesc
 
     private let arenaA: Memory, arenaB: Memory
     private let x1: Memory, stream: Memory, temp: Memory
-    private let u0: Memory, v0: Memory, u1: Memory, tailInput: Memory, o: Memory
-    private let u1Slices: [Memory], u1Gathers: [Memory]
-    private let tailInputView: Memory, oView: Memory
+    private let u0: Memory, v0: Memory
+    private let u1Slices: [Memory]
+    private let tailInput: Memory, tailOutput: Memory
     private let scratchpad: Scratchpad
 
     private let headWeights: ConvolutionWeights
@@ -59,17 +63,19 @@ final class GeneratorPlan {
     private let trunkWeights: ConvolutionWeights
     private let up0Weights: ConvolutionWeights, up0Slopes: Memory
     private let up1Weights: [ConvolutionWeights], up1Slopes: Memory
-    private let tailWeights: [ConvolutionWeights]
+    private let tailWeights: ConvolutionWeights
+    private let tailBias: [Float]
+    private let spareRow: UnsafeMutablePointer<Float>
 
-    init(weights: GeneratorWeights, foldedTail: ConvParameters, height h: Int, width w: Int,
+    init(weights: GeneratorWeights, splitTail: ConvParameters, height h: Int, width w: Int,
          engine: Engine, algorithm: Convolution.Algorithm) throws {
         (height, width, self.engine) = (h, w, engine)
         let f = GeneratorWeights.features
         let lr64 = TensorDesc([1, f, h, w], .nChw16c)
         let lr256 = TensorDesc([1, 4 * f, h, w], .nChw16c)
         let hr64 = TensorDesc([1, f, 2 * h, 2 * w], .nChw16c)
-        let hr256 = TensorDesc([1, 4 * f, 2 * h, 2 * w], .nChw16c)
-        let lr48 = TensorDesc([1, 48, h, w], .nChw16c)
+        let geometry = TailGeometry(height: 4 * h, width: 4 * w, maxBandRows: Self.tailBandRows)
+        tailGeometry = geometry
 
         // Input: the caller's H×W×3 floats (NHWC); the head convolution picks its own layout for
         // a 3-channel source and we reorder into it only if it differs.
@@ -94,57 +100,47 @@ final class GeneratorPlan {
         prelu256 = try PReLU(engine: engine, data: lr256)
         shuffle = try PixelShuffle(engine: engine, channels: f, height: h, width: w)
         up1Slice = try conv3x3(hr64, hr64)
-        prelu256x2 = try PReLU(engine: engine, data: hr256)
-        tailFirst = try conv3x3(lr256, lr48)
-        tailAdd = try conv3x3(lr256, lr48, [.sum])
-        // tanh, then back to 0…255, as separate passes: oneDNN has no Winograd kernel with a tanh
-        // post-op, and a linear post-op on the tanh primitive runs reference code.
-        activation = try Eltwise(engine: engine, data: lr48, function: .tanh)
-        rescale = try Eltwise(engine: engine, data: lr48, function: .linear(scale: 127.5, shift: 127.5))
-
-        // Pixel shuffle of the second upsampling fused with the tail's 4× space-to-depth, one
-        // slice at a time. U1 channel (2i+j)·64 + 16cb + lane at (2y+py, 2x+px) is tail input
-        // channel ((2py+i)·4 + 2px+j)·64 + 16cb + lane at (y, x); slice `by = 2py+i` holds the 256
-        // channels with that leading index. Indices (px, j, cb, lane, y, x); the slice's (py, i)
-        // become an offset into U1.
-        let p = 4 * h * w * 16, q = h * w * 16
-        let gatherDims = [2, 2, f / 16, 16, h, w]
-        let fromU1 = TensorDesc(gatherDims, strides: [16, 4 * p, p, 1, 4 * w * 16, 32])
-        let toSlice = TensorDesc(gatherDims, strides: [8 * q, 4 * q, q, 1, w * 16, 16])
-        gatherTailSlice = try Reorder(from: fromU1, to: toSlice, engine: engine)
-
-        // Output: folded channel oc·16 + ay·4 + ax at (y, x) is pixel (4y+ay, 4x+ax), colour oc.
-        let outDims = [h, 4, w, 4, 3]
-        let oDesc = TensorDesc(outDims, strides: [w * 16, 4, 16, 1, q])
-        outputView = TensorDesc(outDims, strides: [48 * w, 12 * w, 12, 3, 1])
-        outputReorder = try Reorder(from: oDesc, to: outputView, engine: engine)
+        // The second upsampling's PReLU runs on each band's input, while it is in cache.
+        tailPReLU = try PReLU(engine: engine, data: geometry.inputDesc(channels: f))
+        tail = try Convolution(engine: engine, source: geometry.inputDesc(channels: f),
+                               destination: geometry.outputDesc(channels: TailSplitting.channels),
+                               kernel: 3, padding: 0, algorithm: algorithm)
+        // tanh, then back to 0…255, as separate passes over the finished output: oneDNN has no
+        // Winograd kernel with a tanh post-op, and a linear post-op on tanh runs reference code.
+        outputView = TensorDesc([4 * h * 4 * w * 3], .x)
+        activation = try Eltwise(engine: engine, data: outputView, function: .tanh)
+        rescale = try Eltwise(engine: engine, data: outputView, function: .linear(scale: 127.5, shift: 127.5))
 
         let lrSize = f * h * w
+        let tailFloats = tail.source.byteCount / 4 + tail.destination.byteCount / 4
         let arenaA = try Memory(TensorDesc([16 * lrSize], .x), engine: engine)
-        let arenaB = try Memory(TensorDesc([8 * lrSize], .x), engine: engine)
+        let arenaB = try Memory(TensorDesc([max(8 * lrSize, tailFloats)], .x), engine: engine)
         (self.arenaA, self.arenaB) = (arenaA, arenaB)
         x1 = try Memory(view: lr64, of: arenaA, offset: 0, engine: engine)
         stream = try Memory(view: lr64, of: arenaA, offset: lrSize, engine: engine)
         temp = try Memory(view: lr64, of: arenaA, offset: 2 * lrSize, engine: engine)
         u0 = try Memory(view: lr256, of: arenaB, offset: 0, engine: engine)
         v0 = try Memory(view: hr64, of: arenaB, offset: 4 * lrSize, engine: engine)
-        u1 = try Memory(view: hr256, of: arenaA, offset: 0, engine: engine)
         u1Slices = try (0..<Self.slices).map { try Memory(view: hr64, of: arenaA, offset: $0 * 4 * lrSize, engine: engine) }
-        u1Gathers = try (0..<Self.slices).map { by in
-            let (py, i) = (by / 2, by % 2)
-            return try Memory(view: fromU1, of: arenaA, offset: py * 2 * w * 16 + i * 8 * p, engine: engine)
+        let tailInput = try Memory(view: tail.source, of: arenaB, offset: 0, engine: engine)
+        self.tailInput = tailInput
+        tailOutput = try Memory(view: tail.destination, of: arenaB, offset: tail.source.byteCount / 4, engine: engine)
+        var gathers: [[Int]: Reorder] = [:]  // bands of equal height share one
+        tailBands = try geometry.bands.map { band in
+            try TailBand(band, geometry: geometry, upsampled: arenaA, bandInput: tailInput, lowHeight: h,
+                         lowWidth: w, engine: engine) { source, target in
+                if let reorder = gathers[source.dims] { return reorder }
+                let reorder = try Reorder(from: source, to: target, engine: engine)
+                gathers[source.dims] = reorder
+                return reorder
+            }
         }
-        tailInput = try Memory(view: lr256, of: arenaB, offset: 0, engine: engine)
-        tailInputView = try Memory(view: toSlice, of: arenaB, offset: 0, engine: engine)
-        o = try Memory(view: lr48, of: arenaB, offset: 4 * lrSize, engine: engine)
-        oView = try Memory(view: oDesc, of: arenaB, offset: 4 * lrSize, engine: engine)
 
         let needs = [head.scratchpadBytes, conv.scratchpadBytes, convAdd.scratchpadBytes,
                      prelu64.scratchpadBytes, up0.scratchpadBytes, prelu256.scratchpadBytes,
-                     up1Slice.scratchpadBytes, prelu256x2.scratchpadBytes, tailFirst.scratchpadBytes,
-                     tailAdd.scratchpadBytes, activation.scratchpadBytes, rescale.scratchpadBytes,
-                     gatherTailSlice.scratchpadBytes, outputReorder.scratchpadBytes,
-                     inputReorder?.scratchpadBytes ?? 0]
+                     up1Slice.scratchpadBytes, tailPReLU.scratchpadBytes, tail.scratchpadBytes,
+                     activation.scratchpadBytes, rescale.scratchpadBytes,
+                     inputReorder?.scratchpadBytes ?? 0] + tailBands.map(\.gather.scratchpadBytes)
         scratchpad = try Scratchpad(bytes: needs.max()!, engine: engine)
 
         headWeights = try head.makeWeights(hwio: weights.head.weights, bias: weights.head.bias, engine: engine)
@@ -166,15 +162,13 @@ final class GeneratorPlan {
             let part = up[1].conv.outputSlice(k * f ..< (k + 1) * f)
             return try up1Slice.makeWeights(hwio: part.weights, bias: part.bias, engine: engine)
         }
-        up1Slopes = try prelu256x2.makeSlopes(Array(repeating: up[1].slopes, count: 4).flatMap { $0 }, engine: engine)
-        let (tailFirst, tailAdd) = (self.tailFirst, self.tailAdd)
-        tailWeights = try (0..<Self.slices).map { by in
-            // The bias is added once, by the first slice.
-            var part = foldedTail.inputSlice(by * 4 * f ..< (by + 1) * 4 * f)
-            if by > 0 { part.bias = part.bias.map { _ in 0 } }
-            return try (by == 0 ? tailFirst : tailAdd).makeWeights(hwio: part.weights, bias: part.bias, engine: engine)
-        }
+        up1Slopes = try tailPReLU.makeSlopes(up[1].slopes, engine: engine)
+        tailWeights = try tail.makeWeights(hwio: splitTail.weights, bias: splitTail.bias, engine: engine)
+        tailBias = weights.tail.bias
+        spareRow = .allocate(capacity: 4 * w * 3)
     }
+
+    deinit { spareRow.deallocate() }
 
     /// Each distinct primitive and the implementation oneDNN chose for it.
     var implementations: [(layer: String, implementation: String)] {
@@ -182,12 +176,10 @@ final class GeneratorPlan {
                     ("conv 3×3 + residual", convAdd.implementation), ("PReLU 64", prelu64.implementation),
                     ("upsample conv 1", up0.implementation), ("PReLU 256", prelu256.implementation),
                     ("pixel shuffle", shuffle.implementation), ("upsample conv 2 (slice)", up1Slice.implementation),
-                    ("PReLU 256 ×2", prelu256x2.implementation),
-                    ("shuffle + space-to-depth (slice)", gatherTailSlice.implementation),
-                    ("tail conv (folded, first slice)", tailFirst.implementation),
-                    ("tail conv (folded, accumulating)", tailAdd.implementation),
-                    ("tanh", activation.implementation), ("rescale to 0…255", rescale.implementation),
-                    ("output reorder", outputReorder.implementation)]
+                    ("PReLU 64 ×4 (tail band)", tailPReLU.implementation),
+                    ("pixel shuffle into a tail band", tailBands[0].gather.implementation),
+                    ("tail conv (split into 3×3)", tail.implementation),
+                    ("tanh", activation.implementation), ("rescale to 0…255", rescale.implementation)]
         if let inputReorder { list.insert(("input reorder", inputReorder.implementation), at: 0) }
         return list
     }
@@ -220,14 +212,19 @@ final class GeneratorPlan {
         for (slice, weights) in zip(u1Slices, up1Weights) {
             try up1Slice.forward(v0, weights, into: slice, scratchpad: scratchpad)
         }
-        try prelu256x2.forward(u1, slopes: up1Slopes, into: u1, scratchpad: scratchpad)
-        for (by, gather) in u1Gathers.enumerated() {
-            try gatherTailSlice.execute(gather, tailInputView, scratchpad: scratchpad)
-            try (by == 0 ? tailFirst : tailAdd).forward(tailInput, tailWeights[by], into: o, scratchpad: scratchpad)
+        tailBias.withUnsafeBufferPointer { bias in
+            for pixel in 0..<(16 * height * width) { (output + 3 * pixel).update(from: bias.baseAddress!, count: 3) }
         }
-        try activation.forward(o, into: o, scratchpad: scratchpad)
-        try rescale.forward(o, into: o, scratchpad: scratchpad)
-        try outputReorder.execute(oView, destination, scratchpad: scratchpad)
+        for band in tailBands {
+            band.clearMargins(of: tailInput, geometry: tailGeometry)
+            try band.gather.execute(band.from, band.into, scratchpad: scratchpad)
+            try tailPReLU.forward(tailInput, slopes: up1Slopes, into: tailInput, scratchpad: scratchpad)
+            try tail.forward(tailInput, tailWeights, into: tailOutput, scratchpad: scratchpad)
+            try engine.wait()
+            tailGeometry.accumulate(tailOutput.floats.baseAddress!, band: band.rows, into: output, spare: spareRow)
+        }
+        try activation.forward(destination, into: destination, scratchpad: scratchpad)
+        try rescale.forward(destination, into: destination, scratchpad: scratchpad)
         try engine.wait()
     }
 }

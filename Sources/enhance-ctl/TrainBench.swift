@@ -107,10 +107,10 @@ struct TrainBench: ParsableCommand {
                 try d.backward(fake, weights: true, accumulate: true, inputGradient: false)
             }
             let adam = try Adam(parameters: d.parameters.parameters, engine: d.engine)
-            try time("discriminator Adam") { adam.update() }
+            time("discriminator Adam") { adam.update() }
         }
         let adam = try Adam(parameters: g.parameters.parameters, engine: g.engine)
-        try time("generator Adam") { adam.update() }
+        time("generator Adam") { adam.update() }
         for (label, seconds) in phases { print(String(format: "  %@: %.3f CPU s", label, seconds)) }
     }
 
