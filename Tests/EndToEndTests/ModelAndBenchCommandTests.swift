@@ -51,4 +51,16 @@ struct ModelAndBenchCommandTests {
             #expect((row["peakRSSMegabytes"] as? Double ?? 0) > 0)
         }
     }
+
+    @Test("bench conv measures the 3×3 64→64 layer direct and Winograd for every size and thread count")
+    func benchConvolution() throws {
+        let result = try runCommand(ctl, ["bench", "conv", "--sizes", "16", "32", "--threads", "1", "2", "--runs", "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = result.stdout.split(separator: "\n").dropFirst(2).map { $0.split(separator: " ") }
+        #expect(rows.map { "\($0[0]) \($0[1])" } == ["16² 1", "32² 1", "16² 2", "32² 2"])
+        for row in rows {
+            let rates = row.dropFirst(2).compactMap { Double($0) }
+            #expect(rates.count == 2 && rates.allSatisfy { $0 > 0 }, "\(row)")
+        }
+    }
 }
