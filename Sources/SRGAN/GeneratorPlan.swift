@@ -6,26 +6,23 @@ import Neural
 /// into the layouts those primitives chose, and one arena for all activations.
 ///
 /// Activations are `nChw16c` from the first layer to the last; the only layout changes are at the
-/// input, at the two pixel shuffles (strided-view reorders) and at the output.
+/// input, at the two pixel shuffles (strided-view reorders) and at the output, which the tail's
+/// shifted sum writes as interleaved RGB.
 ///
-/// The second upsampling convolution runs as four 64→64 convolutions, one per 64-channel slice of
-/// its output (a slice of a channel-blocked tensor is contiguous): as one 64→256 convolution
-/// Winograd would pick a schedule with 0.7 GB of scratch at 256² input, for 3 % less time.
+/// The second upsampling convolution and the tail (see `TailSplitting`) run in bands of
+/// `bandRows` output rows (see `BandGeometry`, `Band`): each band's inputs are gathered by the
+/// pixel-shuffle reorders into small buffers with zero margins, so the convolutions need no
+/// padding of their own and a band's tensors stay in cache from one layer to the next. The tail's
+/// 32-channel output is summed, shifted, straight into the caller's output, which then gets tanh
+/// and the rescale in place.
 ///
-/// The tail (see `TailSplitting`) runs in bands of at most `tailBandRows` output rows at 4× scale:
-/// each band's 64-channel input is gathered from the second upsampling's output by one reorder
-/// (the pixel shuffle), into a buffer with zero margins, so the split 3×3 convolution needs no
-/// padding of its own; its 32-channel output is summed, shifted, straight into the caller's
-/// output, which then gets tanh and the rescale in place.
-///
-/// Activation memory, 6 KiB per input pixel, reused as tensors die:
-/// - A (1024·H·W floats): head output, residual stream and temporary (64 ch each); then the
-///   second upsampling's output (256 ch at 2H×2W).
-/// - B (512·H·W floats, or one tail band if that is larger): the first upsampling's output
-///   (256 ch) and its shuffle (64 ch at 2H×2W); then the tail band's input and output.
+/// Activation memory, reused as tensors die:
+/// - A (192·H·W floats): head output, residual stream and temporary (64 ch each).
+/// - B (256·H·W floats plus one band's buffers): the first upsampling's output (256 ch), then
+///   beside it the band buffers: the second upsampling's input (64 ch) and its two alternating
+///   outputs (256 ch) at 2× scale, the tail's input (64 ch) and output (32 ch) at 4× scale.
 final class GeneratorPlan {
-    static let slices = 4
-    static let tailBandRows = 32
+    static let bandRows = 32
 
     let height: Int
     let width: Int
@@ -40,21 +37,19 @@ final class GeneratorPlan {
     private let prelu64: PReLU
     private let up0: Convolution
     private let prelu256: PReLU
-    private let shuffle: PixelShuffle
-    private let up1Slice: Convolution
+    private let up1: Convolution
     private let tailPReLU: PReLU
     private let tail: Convolution
-    private let tailBands: [TailBand]
-    private let tailGeometry: TailGeometry
+    private let bands: [Band]
+    private let geometry: BandGeometry
     private let activation: Eltwise
     private let rescale: Eltwise
     private let outputView: TensorDesc
 
     private let arenaA: Memory, arenaB: Memory
     private let x1: Memory, stream: Memory, temp: Memory
-    private let u0: Memory, v0: Memory
-    private let u1Slices: [Memory]
-    private let tailInput: Memory, tailOutput: Memory
+    private let u0: Memory
+    private let up1Input: Memory, tailInput: Memory, tailOutput: Memory
     private let scratchpad: Scratchpad
 
     private let headWeights: ConvolutionWeights
@@ -62,7 +57,7 @@ final class GeneratorPlan {
     private let blockWeights: [(ConvolutionWeights, Memory, ConvolutionWeights)]
     private let trunkWeights: ConvolutionWeights
     private let up0Weights: ConvolutionWeights, up0Slopes: Memory
-    private let up1Weights: [ConvolutionWeights], up1Slopes: Memory
+    private let up1Weights: ConvolutionWeights, up1Slopes: Memory
     private let tailWeights: ConvolutionWeights
     private let tailBias: [Float]
     private let spareRow: UnsafeMutablePointer<Float>
@@ -73,9 +68,8 @@ final class GeneratorPlan {
         let f = GeneratorWeights.features
         let lr64 = TensorDesc([1, f, h, w], .nChw16c)
         let lr256 = TensorDesc([1, 4 * f, h, w], .nChw16c)
-        let hr64 = TensorDesc([1, f, 2 * h, 2 * w], .nChw16c)
-        let geometry = TailGeometry(height: 4 * h, width: 4 * w, maxBandRows: Self.tailBandRows)
-        tailGeometry = geometry
+        let geometry = BandGeometry(lowHeight: h, lowWidth: w, maxBandRows: Self.bandRows)
+        self.geometry = geometry
 
         // Input: the caller's H×W×3 floats (NHWC); the head convolution picks its own layout for
         // a 3-channel source and we reorder into it only if it differs.
@@ -98,12 +92,14 @@ final class GeneratorPlan {
         prelu64 = try PReLU(engine: engine, data: lr64)
         up0 = try conv3x3(lr64, lr256)
         prelu256 = try PReLU(engine: engine, data: lr256)
-        shuffle = try PixelShuffle(engine: engine, channels: f, height: h, width: w)
-        up1Slice = try conv3x3(hr64, hr64)
-        // The second upsampling's PReLU runs on each band's input, while it is in cache.
-        tailPReLU = try PReLU(engine: engine, data: geometry.inputDesc(channels: f))
-        tail = try Convolution(engine: engine, source: geometry.inputDesc(channels: f),
-                               destination: geometry.outputDesc(channels: TailSplitting.channels),
+        up1 = try Convolution(engine: engine, source: geometry.upsamplingInput(channels: f),
+                              destination: geometry.upsamplingOutput(channels: 4 * f),
+                              kernel: 3, padding: 0, algorithm: algorithm)
+        // The second upsampling's PReLU runs on the tail's input, after the shuffle (one slope
+        // per 4×-scale channel), while it is in cache.
+        tailPReLU = try PReLU(engine: engine, data: geometry.tailInput(channels: f))
+        tail = try Convolution(engine: engine, source: geometry.tailInput(channels: f),
+                               destination: geometry.tailOutput(channels: TailSplitting.channels),
                                kernel: 3, padding: 0, algorithm: algorithm)
         // tanh, then back to 0…255, as separate passes over the finished output: oneDNN has no
         // Winograd kernel with a tanh post-op, and a linear post-op on tanh runs reference code.
@@ -112,35 +108,33 @@ final class GeneratorPlan {
         rescale = try Eltwise(engine: engine, data: outputView, function: .linear(scale: 127.5, shift: 127.5))
 
         let lrSize = f * h * w
-        let tailFloats = tail.source.byteCount / 4 + tail.destination.byteCount / 4
-        let arenaA = try Memory(TensorDesc([16 * lrSize], .x), engine: engine)
-        let arenaB = try Memory(TensorDesc([max(8 * lrSize, tailFloats)], .x), engine: engine)
+        let bandBuffers = [up1.source, up1.destination, up1.destination, tail.source, tail.destination]
+        let bandOffsets = bandBuffers.reduce(into: [4 * lrSize]) { $0.append($0.last! + $1.byteCount / 4) }
+        let arenaA = try Memory(TensorDesc([3 * lrSize], .x), engine: engine)
+        let arenaB = try Memory(TensorDesc([bandOffsets.last!], .x), engine: engine)
         (self.arenaA, self.arenaB) = (arenaA, arenaB)
         x1 = try Memory(view: lr64, of: arenaA, offset: 0, engine: engine)
         stream = try Memory(view: lr64, of: arenaA, offset: lrSize, engine: engine)
         temp = try Memory(view: lr64, of: arenaA, offset: 2 * lrSize, engine: engine)
-        u0 = try Memory(view: lr256, of: arenaB, offset: 0, engine: engine)
-        v0 = try Memory(view: hr64, of: arenaB, offset: 4 * lrSize, engine: engine)
-        u1Slices = try (0..<Self.slices).map { try Memory(view: hr64, of: arenaA, offset: $0 * 4 * lrSize, engine: engine) }
-        let tailInput = try Memory(view: tail.source, of: arenaB, offset: 0, engine: engine)
-        self.tailInput = tailInput
-        tailOutput = try Memory(view: tail.destination, of: arenaB, offset: tail.source.byteCount / 4, engine: engine)
-        var gathers: [[Int]: Reorder] = [:]  // bands of equal height share one
-        tailBands = try geometry.bands.map { band in
-            try TailBand(band, geometry: geometry, upsampled: arenaA, bandInput: tailInput, lowHeight: h,
-                         lowWidth: w, engine: engine) { source, target in
-                if let reorder = gathers[source.dims] { return reorder }
+        let u0 = try Memory(view: lr256, of: arenaB, offset: 0, engine: engine)
+        let views = try zip(bandBuffers, bandOffsets).map { try Memory(view: $0, of: arenaB, offset: $1, engine: engine) }
+        (self.u0, up1Input, tailInput, tailOutput) = (u0, views[0], views[3], views[4])
+        var reorders: [(TensorDesc, TensorDesc, Reorder)] = []  // bands share them where shapes agree
+        bands = try (0..<geometry.count).map { k in
+            try Band(k, geometry: geometry, lowUpsampled: u0, upsamplingInput: views[0],
+                     outputs: [views[1], views[2]], tailInput: views[3], engine: engine) { source, target in
+                if let known = reorders.first(where: { $0.0 == source && $0.1 == target }) { return known.2 }
                 let reorder = try Reorder(from: source, to: target, engine: engine)
-                gathers[source.dims] = reorder
+                reorders.append((source, target, reorder))
                 return reorder
             }
         }
 
         let needs = [head.scratchpadBytes, conv.scratchpadBytes, convAdd.scratchpadBytes,
                      prelu64.scratchpadBytes, up0.scratchpadBytes, prelu256.scratchpadBytes,
-                     up1Slice.scratchpadBytes, tailPReLU.scratchpadBytes, tail.scratchpadBytes,
-                     activation.scratchpadBytes, rescale.scratchpadBytes,
-                     inputReorder?.scratchpadBytes ?? 0] + tailBands.map(\.gather.scratchpadBytes)
+                     up1.scratchpadBytes, tailPReLU.scratchpadBytes, tail.scratchpadBytes,
+                     activation.scratchpadBytes, rescale.scratchpadBytes, inputReorder?.scratchpadBytes ?? 0]
+                    + bands.flatMap { ($0.shuffleIn + $0.shuffleOut).map(\.reorder.scratchpadBytes) }
         scratchpad = try Scratchpad(bytes: needs.max()!, engine: engine)
 
         headWeights = try head.makeWeights(hwio: weights.head.weights, bias: weights.head.bias, engine: engine)
@@ -157,11 +151,7 @@ final class GeneratorPlan {
         let up = weights.upsample
         up0Weights = try up0.makeWeights(hwio: up[0].conv.weights, bias: up[0].conv.bias, engine: engine)
         up0Slopes = try prelu256.makeSlopes(Array(repeating: up[0].slopes, count: 4).flatMap { $0 }, engine: engine)
-        let up1Slice = self.up1Slice
-        up1Weights = try (0..<Self.slices).map { k in
-            let part = up[1].conv.outputSlice(k * f ..< (k + 1) * f)
-            return try up1Slice.makeWeights(hwio: part.weights, bias: part.bias, engine: engine)
-        }
+        up1Weights = try up1.makeWeights(hwio: up[1].conv.weights, bias: up[1].conv.bias, engine: engine)
         up1Slopes = try tailPReLU.makeSlopes(up[1].slopes, engine: engine)
         tailWeights = try tail.makeWeights(hwio: splitTail.weights, bias: splitTail.bias, engine: engine)
         tailBias = weights.tail.bias
@@ -175,9 +165,10 @@ final class GeneratorPlan {
         var list = [("head conv 9×9", head.implementation), ("conv 3×3", conv.implementation),
                     ("conv 3×3 + residual", convAdd.implementation), ("PReLU 64", prelu64.implementation),
                     ("upsample conv 1", up0.implementation), ("PReLU 256", prelu256.implementation),
-                    ("pixel shuffle", shuffle.implementation), ("upsample conv 2 (slice)", up1Slice.implementation),
+                    ("pixel shuffle into a band", bands[0].shuffleIn[0].reorder.implementation),
+                    ("upsample conv 2 (band)", up1.implementation),
                     ("PReLU 64 ×4 (tail band)", tailPReLU.implementation),
-                    ("pixel shuffle into a tail band", tailBands[0].gather.implementation),
+                    ("pixel shuffle into a tail band", bands[0].shuffleOut[0].reorder.implementation),
                     ("tail conv (split into 3×3)", tail.implementation),
                     ("tanh", activation.implementation), ("rescale to 0…255", rescale.implementation)]
         if let inputReorder { list.insert(("input reorder", inputReorder.implementation), at: 0) }
@@ -208,20 +199,21 @@ final class GeneratorPlan {
         try convAdd.forward(stream, trunkWeights, into: x1, scratchpad: scratchpad)
         try up0.forward(x1, up0Weights, into: u0, scratchpad: scratchpad)
         try prelu256.forward(u0, slopes: up0Slopes, into: u0, scratchpad: scratchpad)
-        try shuffle.forward(u0, into: v0)
-        for (slice, weights) in zip(u1Slices, up1Weights) {
-            try up1Slice.forward(v0, weights, into: slice, scratchpad: scratchpad)
-        }
         tailBias.withUnsafeBufferPointer { bias in
             for pixel in 0..<(16 * height * width) { (output + 3 * pixel).update(from: bias.baseAddress!, count: 3) }
         }
-        for band in tailBands {
-            band.clearMargins(of: tailInput, geometry: tailGeometry)
-            try band.gather.execute(band.from, band.into, scratchpad: scratchpad)
+        for band in bands {
+            if band.upsamples {
+                band.clearUpsamplingInput(up1Input)
+                for move in band.shuffleIn { try move.execute(scratchpad: scratchpad) }
+                try up1.forward(up1Input, up1Weights, into: band.upsampled, scratchpad: scratchpad)
+            }
+            band.clearTailInput(tailInput)
+            for move in band.shuffleOut { try move.execute(scratchpad: scratchpad) }
             try tailPReLU.forward(tailInput, slopes: up1Slopes, into: tailInput, scratchpad: scratchpad)
             try tail.forward(tailInput, tailWeights, into: tailOutput, scratchpad: scratchpad)
             try engine.wait()
-            tailGeometry.accumulate(tailOutput.floats.baseAddress!, band: band.rows, into: output, spare: spareRow)
+            geometry.accumulate(tailOutput.floats.baseAddress!, band: band.zRows, into: output, spare: spareRow)
         }
         try activation.forward(destination, into: destination, scratchpad: scratchpad)
         try rescale.forward(destination, into: destination, scratchpad: scratchpad)

@@ -58,28 +58,3 @@ public struct GeneratorWeights: Sendable {
         tail = try reader.conv("tail.conv", kernel: 9, in: f, out: 3)
     }
 }
-
-extension ConvParameters {
-    /// The convolution restricted to output channels `range` (HWIO: the innermost index).
-    public func outputSlice(_ range: Range<Int>) -> ConvParameters {
-        var weights: [Float] = []
-        weights.reserveCapacity(kernel * kernel * inChannels * range.count)
-        for base in stride(from: 0, to: self.weights.count, by: outChannels) {
-            weights.append(contentsOf: self.weights[(base + range.lowerBound)..<(base + range.upperBound)])
-        }
-        return ConvParameters(kernel: kernel, inChannels: inChannels, outChannels: range.count,
-                              weights: weights, bias: Array(bias[range]))
-    }
-
-    /// The convolution restricted to input channels `range`; the full bias is kept.
-    public func inputSlice(_ range: Range<Int>) -> ConvParameters {
-        var weights: [Float] = []
-        weights.reserveCapacity(kernel * kernel * range.count * outChannels)
-        for tap in 0..<(kernel * kernel) {
-            let start = (tap * inChannels + range.lowerBound) * outChannels
-            weights.append(contentsOf: self.weights[start..<(start + range.count * outChannels)])
-        }
-        return ConvParameters(kernel: kernel, inChannels: range.count, outChannels: outChannels,
-                              weights: weights, bias: bias)
-    }
-}
