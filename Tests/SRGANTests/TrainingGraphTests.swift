@@ -48,11 +48,16 @@ struct TrainingGraphTests {
     // would otherwise wait for its second OpenMP thread to be scheduled.
     let engine = try! Engine(threads: 1)
 
-    @Test("generator with frozen statistics and the pretrained weights computes what inference computes")
-    func generatorMatchesInference() throws {
+    /// Two implementations of one network: the training graph (whole tensors, plain layers) and
+    /// inference (banded, split tail). The sizes put the band boundaries in different places: one
+    /// band; bands ending inside a low-resolution row pair; a last band below the image at 2×
+    /// scale (56 rows: it only finishes the band before's Z rows).
+    @Test("generator with frozen statistics and the pretrained weights computes what inference computes",
+          arguments: [(12, 10), (1, 7), (8, 3), (56, 3)])
+    func generatorMatchesInference(size: (Int, Int)) throws {
         let path = try TestEnvironment.model("srgan-gan.safetensors")
         let file = try TensorFile.read(path: path)
-        let (h, w) = (12, 10)
+        let (h, w) = size
         let graph = try TrainableGenerator(batch: 1, height: h, width: w,
                                            configuration: .init(batchNorm: .frozenStatistics), engine: engine)
         try graph.load(file, path: path)
