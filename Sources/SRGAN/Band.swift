@@ -5,7 +5,8 @@ import Neural
 /// upsampling's output into the second upsampling convolution's input buffer, and the second
 /// pixel shuffle, from that convolution's output (this band's and the last row of the band
 /// before) into the tail's input buffer. Each move is one reorder between strided views and
-/// writes only image rows inside the margins; `clear` zeroes the rest.
+/// writes only image rows inside the margins; `clearUpsamplingInput` and `clearTailInput` zero
+/// the rest.
 final class Band {
     /// A reorder and the two views it moves between.
     struct Move {
