@@ -41,6 +41,8 @@ final class GeneratorPlan {
     private let tailPReLU: PReLU
     private let tail: Convolution
     private let bands: [Band]
+    /// The distinct pixel-shuffle reorders the bands share.
+    private let shuffles: [Reorder]
     private let geometry: BandGeometry
     private let activation: Eltwise
     private let rescale: Eltwise
@@ -129,12 +131,13 @@ final class GeneratorPlan {
                 return reorder
             }
         }
+        shuffles = reorders.map(\.2)
 
         let needs = [head.scratchpadBytes, conv.scratchpadBytes, convAdd.scratchpadBytes,
                      prelu64.scratchpadBytes, up0.scratchpadBytes, prelu256.scratchpadBytes,
                      up1.scratchpadBytes, tailPReLU.scratchpadBytes, tail.scratchpadBytes,
                      activation.scratchpadBytes, rescale.scratchpadBytes, inputReorder?.scratchpadBytes ?? 0]
-                    + bands.flatMap { ($0.shuffleIn + $0.shuffleOut).map(\.reorder.scratchpadBytes) }
+                    + shuffles.map(\.scratchpadBytes)
         scratchpad = try Scratchpad(bytes: needs.max()!, engine: engine)
 
         headWeights = try head.makeWeights(hwio: weights.head.weights, bias: weights.head.bias, engine: engine)
@@ -165,12 +168,11 @@ final class GeneratorPlan {
         var list = [("head conv 9×9", head.implementation), ("conv 3×3", conv.implementation),
                     ("conv 3×3 + residual", convAdd.implementation), ("PReLU 64", prelu64.implementation),
                     ("upsample conv 1", up0.implementation), ("PReLU 256", prelu256.implementation),
-                    ("pixel shuffle into a band", bands[0].shuffleIn[0].reorder.implementation),
                     ("upsample conv 2 (band)", up1.implementation),
                     ("PReLU 64 ×4 (tail band)", tailPReLU.implementation),
-                    ("pixel shuffle into a tail band", bands[0].shuffleOut[0].reorder.implementation),
                     ("tail conv (split into 3×3)", tail.implementation),
                     ("tanh", activation.implementation), ("rescale to 0…255", rescale.implementation)]
+        list += shuffles.map { ("pixel shuffle into a band", $0.implementation) }
         if let inputReorder { list.insert(("input reorder", inputReorder.implementation), at: 0) }
         return list
     }
