@@ -11,6 +11,18 @@ struct Bench: ParsableCommand {
         defaultSubcommand: Speed.self)
 }
 
+/// Median wall-clock seconds of `runs` (at least one) timed calls of `body`, after `warmUp`
+/// untimed ones.
+func medianSeconds(runs: Int, warmUp: Int, _ body: () throws -> Void) rethrows -> Double {
+    for _ in 0..<warmUp { try body() }
+    let times = try (0..<max(1, runs)).map { _ in
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }.sorted()
+    return times[times.count / 2]
+}
+
 struct Speed: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure generator speed: seconds per output megapixel, GFLOP/s and peak memory.")
@@ -71,18 +83,13 @@ struct Speed: ParsableCommand {
                     ResourceUsage.resetPeak()
                     let input = Self.testPattern(count: size * size * 3)
                     var output = [Float](repeating: 0, count: size * size * 48)
-                    func once() throws -> Double {
-                        let start = DispatchTime.now().uptimeNanoseconds
+                    let median = try medianSeconds(runs: runs, warmUp: 1) {
                         try input.withUnsafeBufferPointer { i in
                             try output.withUnsafeMutableBufferPointer { o in
                                 try generator.run(input: i, height: size, width: size, output: o)
                             }
                         }
-                        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                     }
-                    _ = try once()
-                    let times = try (0..<max(1, runs)).map { _ in try once() }.sorted()
-                    let median = times[times.count / 2]
                     let outputMP = Double(size * size * 16) / 1e6
                     let row = Row(size: size, threads: t, secondsPerOutputMegapixel: median / outputMP,
                                   medianSeconds: median,

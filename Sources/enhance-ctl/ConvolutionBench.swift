@@ -39,15 +39,11 @@ struct ConvolutionBench: ParsableCommand {
                         let x = try Memory(desc, engine: engine), y = try Memory(desc, engine: engine)
                         x.floats.update(repeating: 0.5)
                         let scratchpad = try Scratchpad(bytes: conv.scratchpadBytes, engine: engine)
-                        func once() throws -> Double {
-                            let start = DispatchTime.now().uptimeNanoseconds
+                        let seconds = try medianSeconds(runs: runs, warmUp: 2) {
                             try conv.forward(x, weights, into: y, scratchpad: scratchpad)
                             try engine.wait()
-                            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                         }
-                        for _ in 0..<2 { _ = try once() }
-                        let times = try (0..<max(1, runs)).map { _ in try once() }.sorted()
-                        return flop / times[times.count / 2] / 1e9
+                        return flop / seconds / 1e9
                     }
                     table.add(["\(size)²", "\(t)", fixed(rates[0], 0), fixed(rates[1], 0)])
                 }
