@@ -23,6 +23,25 @@ struct TrainingLayerTests {
 
     func pad(_ bytes: Int) throws -> Scratchpad { try Scratchpad(bytes: bytes, engine: engine) }
 
+    /// Checks the source, kernel and bias gradients of a layer `forward(x, k, b)` against finite
+    /// differences of `r · forward`, sampling `counts` entries of each (seeds `seed`, +1, +2).
+    func expectGradients(source: [Float], kernel: [Float], bias: [Float],
+                         at point: (x: [Double], k: [Double], b: [Double]), upstream r: [Double],
+                         counts: (x: Int, k: Int, b: Int), seed: UInt64,
+                         _ forward: ([Double], [Double], [Double]) -> [Double]) {
+        let (xd, kd, bd) = point
+        let dx = worstGradientError(analytic: source, point: xd, count: counts.x, seed: seed) {
+            dot64(r, forward($0, kd, bd))
+        }
+        let dk = worstGradientError(analytic: kernel, point: kd, count: counts.k, seed: seed + 1) {
+            dot64(r, forward(xd, $0, bd))
+        }
+        let db = worstGradientError(analytic: bias, point: bd, count: counts.b, seed: seed + 2) {
+            dot64(r, forward(xd, kd, $0))
+        }
+        #expect(dx < tolerance && dk < tolerance && db < tolerance, "errors dx \(dx) dk \(dk) db \(db)")
+    }
+
     struct ConvCase: CustomTestStringConvertible, Sendable {
         var ic: Int, oc: Int, k: Int, stride: Int, h: Int, w: Int
         var src: TensorDesc.Layout = .nChw16c, dst: TensorDesc.Layout = .nChw16c
@@ -66,13 +85,9 @@ struct TrainingLayerTests {
         let (xd, kd, bd, rd) = (x.doubles, kernel.doubles, biasValues.doubles, r.doubles)
         let want = forward(xd, kd, bd)
         #expect(maxAbsDifference(try dst.load(as: .nchw, engine: engine), want.map(Float.init)) < 1e-4)
-        let dx = worstGradientError(analytic: try diffSrc.load(as: .nchw, engine: engine), point: xd, count: 30,
-                                    seed: 5) { dot64(rd, forward($0, kd, bd)) }
-        let dk = worstGradientError(analytic: try weight.loadGradient(engine: engine), point: kd, count: 30,
-                                    seed: 6) { dot64(rd, forward(xd, $0, bd)) }
-        let db = worstGradientError(analytic: try bias.loadGradient(engine: engine), point: bd, count: 10,
-                                    seed: 7) { dot64(rd, forward(xd, kd, $0)) }
-        #expect(dx < tolerance && dk < tolerance && db < tolerance, "errors dx \(dx) dk \(dk) db \(db)")
+        expectGradients(source: try diffSrc.load(as: .nchw, engine: engine),
+                        kernel: try weight.loadGradient(engine: engine), bias: try bias.loadGradient(engine: engine),
+                        at: (xd, kd, bd), upstream: rd, counts: (30, 30, 10), seed: 5, forward)
     }
 
     @Test("convolution: accumulate adds the second batch's kernel gradient to the first's")
@@ -231,13 +246,9 @@ struct TrainingLayerTests {
         }
         let (xd, kd, bd, rd) = (x.doubles, kernel.doubles, b.doubles, r.doubles)
         #expect(maxAbsDifference(try dst.load(as: .nc, engine: engine), forward(xd, kd, bd).map(Float.init)) < 1e-4)
-        let dx = worstGradientError(analytic: try diffSrc.load(as: .nchw, engine: engine), point: xd, count: 30,
-                                    seed: 33) { dot64(rd, forward($0, kd, bd)) }
-        let dk = worstGradientError(analytic: try weight.loadGradient(engine: engine), point: kd, count: 30,
-                                    seed: 34) { dot64(rd, forward(xd, $0, bd)) }
-        let db = worstGradientError(analytic: try bias.loadGradient(engine: engine), point: bd, count: 8,
-                                    seed: 35) { dot64(rd, forward(xd, kd, $0)) }
-        #expect(dx < tolerance && dk < tolerance && db < tolerance, "errors dx \(dx) dk \(dk) db \(db)")
+        expectGradients(source: try diffSrc.load(as: .nchw, engine: engine),
+                        kernel: try weight.loadGradient(engine: engine), bias: try bias.loadGradient(engine: engine),
+                        at: (xd, kd, bd), upstream: rd, counts: (30, 30, 8), seed: 33, forward)
     }
 
     @Test("dense layer on a 2-D source (the discriminator's last layer)")
