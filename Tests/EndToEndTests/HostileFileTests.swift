@@ -28,19 +28,19 @@ final class HostileFileTests {
     }
 
     func validPNG() throws -> [UInt8] {
-        let file = path("valid-source.png")
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        var image = PixelBuffer(width: 32, height: 24, channels: 3)
-        for y in 0..<24 { for x in 0..<32 { for c in 0..<3 { image[x, y, c] = Float((x * 7 + y * 5 + c * 40) % 256) } } }
-        try image.save(path: file)
-        return Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+        try encoded("valid-source.png", width: 32, height: 24) { x, y, c in (x * 7 + y * 5 + c * 40) % 256 }
     }
 
     func validJPEG() throws -> [UInt8] {
-        let file = path("valid-source.jpg")
+        try encoded("valid-source.jpg", width: 64, height: 48) { x, y, c in (x * 37 + y * 101 + c * 59) % 256 }
+    }
+
+    /// The bytes of an RGB image with these values, encoded by the name's extension.
+    func encoded(_ name: String, width: Int, height: Int, value: (Int, Int, Int) -> Int) throws -> [UInt8] {
+        let file = path(name)
         defer { try? FileManager.default.removeItem(atPath: file) }
-        var image = PixelBuffer(width: 64, height: 48, channels: 3)
-        for y in 0..<48 { for x in 0..<64 { for c in 0..<3 { image[x, y, c] = Float((x * 37 + y * 101 + c * 59) % 256) } } }
+        var image = PixelBuffer(width: width, height: height, channels: 3)
+        for y in 0..<height { for x in 0..<width { for c in 0..<3 { image[x, y, c] = Float(value(x, y, c)) } } }
         try image.save(path: file)
         return Array(try Data(contentsOf: URL(fileURLWithPath: file)))
     }
