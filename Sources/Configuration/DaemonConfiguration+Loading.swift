@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 extension DaemonConfiguration {
@@ -58,8 +59,8 @@ extension DaemonConfiguration {
             }
             config.format = try r.choice("output.format") ?? config.format
             config.jpegQuality = try r.integer("output.jpeg_quality", in: 1...100) ?? config.jpegQuality
-            config.tile = try r.integer("model.tile", in: 32...4096) ?? config.tile
-            config.overlap = try r.integer("model.overlap", in: 0...(config.tile / 2 - 1)) ?? config.overlap
+            config.tile = try r.integer("model.tile", in: Defaults.tileRange) ?? config.tile
+            config.overlap = try r.integer("model.overlap", in: Defaults.overlapRange(tile: config.tile)) ?? config.overlap
             config.maxInputPixels = try r.integer("model.max_input_pixels", in: 1...Int(Int32.max)) ?? config.maxInputPixels
             let workers = try r.integer("workers.count", in: 0...256) ?? 0
             let threads = try r.integer("workers.threads", in: 0...256) ?? 0

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Everything `enhanced` can be told, with its defaults. Paths are absolute once loaded:
@@ -34,16 +35,15 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var outbox: String?
     public var naming: OutputNaming
     public var format: OutputFormat = .same
-    public var jpegQuality = 92
+    public var jpegQuality = Defaults.jpegQuality
 
     // [model]
     public var modelPath: String
-    /// The upscaler's own defaults (TiledUpscaler.defaultTile/defaultOverlap, chosen by measured
-    /// fidelity against TensorFlow); a test keeps the two equal without this module depending
-    /// on the engine.
-    public var tile = 224
-    public var overlap = 48
-    public var maxInputPixels = 100_000_000
+    /// The same defaults as `upscale` (Common's `Defaults`, chosen by measured fidelity
+    /// against TensorFlow).
+    public var tile = Defaults.tile
+    public var overlap = Defaults.overlap
+    public var maxInputPixels = Defaults.maxInputPixels
 
     // [workers]
     public var workers: Int

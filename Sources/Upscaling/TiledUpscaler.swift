@@ -1,4 +1,5 @@
 /// Runs the generator over an image of any size in bounded memory.
+import Common
 import SRGAN
 
 /// Rows of RGB floats (0…255) arriving top to bottom.
@@ -24,14 +25,9 @@ public struct TiledUpscaler {
     public var tile: Int
     public var overlap: Int
 
-    /// Defaults chosen by measurement on photographs against the original TensorFlow model
-    /// (whole-image inference there). On a 400×300 photo, values of our tiled output that differ
-    /// from TensorFlow's: overlap 32 → 0.15 % (max 2 levels), 40 → 0.044 %, 48 → 0.010 % (max 1,
-    /// as untiled inference: 0.005 %). The network's receptive field is ~40 input pixels each way.
-    /// A 224 tile keeps the work overlaps add near that of 192/32 (1.48× vs 1.40× the pixels for
-    /// a 12 MP output) and a plan's memory near 0.5 GB.
-    public static let defaultTile = 224
-    public static let defaultOverlap = 48
+    /// The defaults, with the measurements behind them, live in `Common.Defaults`.
+    public static let defaultTile = Defaults.tile
+    public static let defaultOverlap = Defaults.overlap
 
     public init(tile: Int = TiledUpscaler.defaultTile, overlap: Int = TiledUpscaler.defaultOverlap) {
         precondition(tile >= 16, "tile must be at least 16 pixels")
