@@ -25,13 +25,25 @@ public final class JobQueue: @unchecked Sendable {
             throw SQLiteError(code: 14, message: "no such database (has the daemon ever run with this configuration?)",
                               context: path)
         }
-        connection = try Connection(path: path, create: create, busyTimeout: busyTimeout)
-        // WAL: readers never block the writer and the writer never blocks readers; the setting
-        // is stored in the file. NORMAL sync is durable across process crashes in WAL mode
-        // (only a power cut may lose the last transactions, which the start-up scan redoes).
-        try connection.run("PRAGMA journal_mode = WAL")
-        try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
-        try Schema.migrate(connection, path: path)
+        do {
+            connection = try Connection(path: path, create: create, busyTimeout: busyTimeout)
+            // WAL: readers never block the writer and the writer never blocks readers; the setting
+            // is stored in the file. NORMAL sync is durable across process crashes in WAL mode
+            // (only a power cut may lose the last transactions, which the start-up scan redoes).
+            try connection.run("PRAGMA journal_mode = WAL")
+            try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
+            try Schema.migrate(connection, path: path)
+        } catch let error as SQLiteError {
+            throw error.opening(path)
+        }
+    }
+
+    /// Moves everything in the write-ahead log into the database file and empties the log, so
+    /// that a copy of the database file alone holds the whole queue (an admin's backup). Cheap
+    /// when the log is small; the daemon calls it periodically and on a clean stop. Readers in
+    /// other processes may keep part of the log in use: then it is done next time.
+    public func checkpoint() throws {
+        try locked { _ = try connection.run("PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {
@@ -76,7 +88,23 @@ public final class JobQueue: @unchecked Sendable {
                 if let row = try connection.run("""
                     SELECT * FROM jobs WHERE sha256 = ? AND model_id = ? AND params_key = ? AND source_path = ?
                     """, content + [s.sourcePath.sqlValue]).first {
-                    return .known(Job(row))
+                    let known = Job(row)
+                    // The path held this content once, then other content (cup → fur → cup):
+                    // the output now describes the other content, so this job runs again. "The
+                    // path's current job" is the one touched last: every queueing, requeueing
+                    // and finishing updates `updated_at`.
+                    let newer = try connection.run("""
+                        SELECT 1 FROM jobs WHERE source_path = ? AND id != ? AND updated_at >= ? LIMIT 1
+                        """, [s.sourcePath.sqlValue, known.id.sqlValue, known.updatedAt.sqlValue])
+                    guard !newer.isEmpty, [.done, .failed, .skipped].contains(known.state) else { return .known(known) }
+                    let requeued = try connection.run("""
+                        UPDATE jobs SET state = 'queued', attempts = 0, not_before = 0, duplicate_of = NULL,
+                                        size = ?, mtime = ?, last_error = NULL, progress = 0, finished_at = NULL,
+                                        updated_at = ?
+                        WHERE id = ? RETURNING *
+                        """, [s.size.sqlValue, s.mtime.sqlValue, max(now, known.updatedAt + 1e-6).sqlValue,
+                              known.id.sqlValue])
+                    return .queued(Job(requeued[0]))
                 }
                 let original = try connection.run("""
                     SELECT * FROM jobs WHERE sha256 = ? AND model_id = ? AND params_key = ? AND state != 'skipped'
@@ -128,18 +156,49 @@ public final class JobQueue: @unchecked Sendable {
         }
     }
 
-    /// Marks a running job done. False when `owner` no longer holds it.
+    /// Marks a job done. Also when `owner` lost the lease but nobody has claimed the job since
+    /// (it waits `queued` again): the work is finished and its output in place, so redoing it
+    /// would only enhance the same photo twice. False when another worker holds it now (it will
+    /// write the same output name, so nothing is duplicated) or it ended otherwise.
     @discardableResult
     public func complete(id: Int64, owner: String, outputPath: String, elapsed: Double, outputPixels: Int64,
                          now: Double = JobQueue.now()) throws -> Bool {
         try locked {
             !(try connection.run("""
                 UPDATE jobs SET state = 'done', output_path = ?, elapsed = ?, output_pixels = ?, progress = 1,
-                                last_error = NULL, lease_owner = NULL, lease_expiry = NULL,
+                                last_error = NULL, lease_owner = NULL, lease_expiry = NULL, not_before = 0,
                                 finished_at = ?, updated_at = ?
-                WHERE id = ? AND state = 'running' AND lease_owner = ? RETURNING id
+                WHERE id = ? AND ((state = 'running' AND lease_owner = ?) OR state = 'queued') RETURNING id
                 """, [outputPath.sqlValue, elapsed.sqlValue, outputPixels.sqlValue, now.sqlValue, now.sqlValue,
                       id.sqlValue, owner.sqlValue]).isEmpty)
+        }
+    }
+
+    /// Records where a running job is about to write, before it writes: from then on the file
+    /// at `outputPath` is the queue's own (a crash between the write and `complete` must not
+    /// make the next attempt take its own output for a person's file).
+    public func reserveOutput(id: Int64, owner: String, outputPath: String, now: Double = JobQueue.now()) throws {
+        try locked {
+            _ = try connection.run("""
+                UPDATE jobs SET output_path = ?, updated_at = ? WHERE id = ? AND state = 'running' AND lease_owner = ?
+                """, [outputPath.sqlValue, now.sqlValue, id.sqlValue, owner.sqlValue])
+        }
+    }
+
+    /// Records a file that cannot become a job (its name is not UTF-8, it cannot be read) as
+    /// `failed` with the reason, so that `status` shows it; once per path and model. Returns
+    /// the job, or nil when this path was already recorded.
+    @discardableResult
+    public func recordRejected(sourcePath: String, reason: String, modelID: String, paramsKey: String,
+                               now: Double = JobQueue.now()) throws -> Job? {
+        try locked {
+            try connection.run("""
+                INSERT INTO jobs (source_path, sha256, size, mtime, model_id, params_key, state, attempts, last_error,
+                                  created_at, updated_at, finished_at)
+                VALUES (?, '', 0, 0, ?, ?, 'failed', 1, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING RETURNING *
+                """, [sourcePath.sqlValue, modelID.sqlValue, paramsKey.sqlValue, reason.sqlValue, now.sqlValue,
+                      now.sqlValue, now.sqlValue]).first.map(Job.init)
         }
     }
 
@@ -198,12 +257,21 @@ public final class JobQueue: @unchecked Sendable {
     /// (the daemon starting: nobody else can be running them), else those whose lease expired.
     /// A job that has already used every attempt this way ends `failed` instead, so a file that
     /// crashes the daemon cannot crash it forever. Returns the jobs requeued or failed.
+    ///
+    /// `sparing` is the recovering daemon's own lease-owner prefix: its live workers renew on a
+    /// monotonic clock, so an expiry seen against the wall clock (a SIGSTOP, a VM pause, a clock
+    /// step) says nothing about them, and requeueing their jobs would only do the work twice.
     @discardableResult
-    public func recoverAbandoned(all: Bool, policy: RetryPolicy, now: Double = JobQueue.now()) throws -> [Job] {
+    public func recoverAbandoned(all: Bool, policy: RetryPolicy, sparing ownPrefix: String? = nil,
+                                 now: Double = JobQueue.now()) throws -> [Job] {
         try locked {
             try connection.transaction {
-                let condition = all ? "state = 'running'" : "state = 'running' AND lease_expiry < ?"
-                let arguments: [SQLValue] = all ? [] : [now.sqlValue]
+                var condition = all ? "state = 'running'" : "state = 'running' AND lease_expiry < ?"
+                var arguments: [SQLValue] = all ? [] : [now.sqlValue]
+                if let ownPrefix {
+                    condition += " AND substr(coalesce(lease_owner, ''), 1, ?) != ?"
+                    arguments += [ownPrefix.utf8.count.sqlValue, ownPrefix.sqlValue]
+                }
                 let failed = try connection.run("""
                     UPDATE jobs SET state = 'failed', last_error = 'the worker stopped during the last of '
                                     || attempts || ' attempts (lease of ' || coalesce(lease_owner, '?') || ' lost)',
