@@ -2,18 +2,24 @@
 import Glibc
 #endif
 
-/// What the stability check and the symlink rule need from `stat`.
-struct FileStat: Equatable {
-    enum Kind { case regular, directory, symlink, other }
-    var kind: Kind
-    var size: Int64
+/// What the stability check, the symlink rule and the queue's "unchanged since" test need from
+/// `stat`. The one place a `stat` becomes a size and an mtime: the watcher, the intake and the
+/// worker must compute the same mtime from the same file, or an unchanged photo looks changed.
+public struct FileStat: Equatable, Sendable {
+    public enum Kind: Sendable { case regular, directory, symlink, other }
+    public var kind: Kind
+    public var size: Int64
     /// Nanoseconds since 1970.
-    var mtime: Int64
+    public var mtime: Int64
 
     /// `lstat` (the link itself) or `stat` (what it points to); nil when the path is gone.
-    init?(_ path: String, followingLinks: Bool = false) {
+    public init?(_ path: String, followingLinks: Bool = false) {
         var s = stat()
         guard (followingLinks ? stat(path, &s) : lstat(path, &s)) == 0 else { return nil }
+        self.init(s)
+    }
+
+    public init(_ s: stat) {
         switch s.st_mode & S_IFMT {
         case S_IFREG: kind = .regular
         case S_IFDIR: kind = .directory
@@ -24,7 +30,8 @@ struct FileStat: Equatable {
         mtime = Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec)
     }
 
-    var mtimeSeconds: Double { Double(mtime) / 1e9 }
+    /// Seconds since 1970, as the queue records it.
+    public var mtimeSeconds: Double { Double(mtime) / 1e9 }
 }
 
 /// The canonical absolute path (symlinks resolved), or nil when it does not resolve.

@@ -27,6 +27,7 @@ public final class FolderWatcher: @unchecked Sendable {
     private let rescanInterval: Double
     private let log: Log
     private let onFile: @Sendable (SettledFile) -> Void
+    private let onRejected: @Sendable (_ path: String, _ reason: String) -> Void
 
     // Shared with other threads, under `lock`.
     private let lock = NSLock()
@@ -41,6 +42,8 @@ public final class FolderWatcher: @unchecked Sendable {
     private var pending: [String: Pending] = [:]
     private var watchesExhausted = false
     private var nextRescan = Double.infinity
+    /// Candidates already reported through `onRejected`, so each is said once.
+    private var rejected: Set<String> = []
 
     private struct Pending {
         var root: String
@@ -57,7 +60,8 @@ public final class FolderWatcher: @unchecked Sendable {
     static let exhaustedRescanInterval = 60.0
 
     public init(roots: [String], rules: IgnoreRules, settleDelay: Double, rescanInterval: Double,
-                log: @escaping Log = { _, _ in }, onFile: @escaping @Sendable (SettledFile) -> Void) {
+                log: @escaping Log = { _, _ in }, onFile: @escaping @Sendable (SettledFile) -> Void,
+                onRejected: @escaping @Sendable (_ path: String, _ reason: String) -> Void = { _, _ in }) {
         self.roots = roots
         self.canonicalRoots = Dictionary(roots.map { ($0, realPath($0) ?? $0) }, uniquingKeysWith: { a, _ in a })
         self.rules = rules
@@ -65,6 +69,7 @@ public final class FolderWatcher: @unchecked Sendable {
         self.rescanInterval = rescanInterval
         self.log = log
         self.onFile = onFile
+        self.onRejected = onRejected
     }
 
     deinit {
@@ -186,7 +191,9 @@ public final class FolderWatcher: @unchecked Sendable {
             }
             return
         }
-        if event.has(IN_CLOSE_WRITE) || event.has(IN_MOVED_TO) {
+        if !event.nameIsValid {
+            if event.has(IN_CLOSE_WRITE) || event.has(IN_MOVED_TO) || event.has(IN_CREATE) { reject(path, name: event.name) }
+        } else if event.has(IN_CLOSE_WRITE) || event.has(IN_MOVED_TO) {
             consider(path, root: directory.root, fromScan: false)
         } else if event.has(IN_CREATE), FileStat(path)?.kind == .symlink {
             consider(path, root: directory.root, fromScan: false)   // a link is never "closed after writing"
@@ -214,9 +221,8 @@ public final class FolderWatcher: @unchecked Sendable {
             log(.warning, "cannot watch \(error)")
             return
         }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        where !rules.ignoresDirectory(name) {
-            let child = directory + "/" + name
+        for entry in FileName.entries(of: directory) where entry.isValid && !rules.ignoresDirectory(entry.text) {
+            let child = directory + "/" + entry.text
             if FileStat(child)?.kind == .directory { addWatches(child, root: root) }
         }
     }
@@ -241,8 +247,12 @@ public final class FolderWatcher: @unchecked Sendable {
     }
 
     private func scan(_ directory: String, root: String) {
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
-            let path = directory + "/" + name
+        for entry in FileName.entries(of: directory) {
+            let name = entry.text, path = directory + "/" + name
+            guard entry.isValid else {
+                reject(path, name: name)
+                continue
+            }
             guard let stat = FileStat(path) else { continue }
             if stat.kind == .directory {
                 guard !rules.ignoresDirectory(name) else { continue }
@@ -268,6 +278,13 @@ public final class FolderWatcher: @unchecked Sendable {
         } else {
             pending[path] = Pending(root: root, stat: stat, deadline: Self.now() + settleDelay)
         }
+    }
+
+    /// A file whose name is not UTF-8 and so cannot be opened by its text: reported once, unless
+    /// the ignore rules would have skipped it anyway (hidden, temporary, not an image by name).
+    private func reject(_ path: String, name: String) {
+        guard !rules.ignoresFile(name), rejected.insert(path).inserted else { return }
+        onRejected(path, "\(path): the file name is not valid UTF-8, which enhance cannot handle; rename the file (e.g. with convmv) and it is picked up")
     }
 
     /// The file's stat when it is a regular file, or a symlink to a regular file inside its root.

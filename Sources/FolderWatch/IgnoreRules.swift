@@ -18,13 +18,21 @@ public struct IgnoreRules: Sendable {
     }
 
     /// Whether a file called `name` is ignored.
-    public func ignoresFile(_ name: String) -> Bool {
+    public func ignoresFile(_ name: String) -> Bool { reasonToIgnore(name) != nil }
+
+    /// Why a file called `name` is not work, said for a person (nil when it is work).
+    public func reasonToIgnore(_ name: String) -> String? {
         let lower = name.lowercased()
-        if name.hasPrefix(".") || clutter.contains(lower) { return true }
-        if temporarySuffixes.contains(where: { lower.hasSuffix($0) }) { return true }
+        if name.hasPrefix(".") { return "a hidden file" }
+        if clutter.contains(lower) { return "system clutter" }
+        if temporarySuffixes.contains(where: { lower.hasSuffix($0) }) { return "a temporary name (still being written?)" }
         let ext = (lower as NSString).pathExtension
-        if !imageExtensions.contains(ext) { return true }   // also covers our .xmp sidecars
-        return isOwnOutput(name)
+        if lower.hasSuffix(".xmp") { return "an XMP sidecar" }
+        if !imageExtensions.contains(ext) {
+            return "not a supported image type by its name (\(imageExtensions.sorted().map { "." + $0 }.joined(separator: ", ")))"
+        }
+        if isOwnOutput(name) { return "an output of enhance (by the output name pattern)" }
+        return nil
     }
 
     /// Whether a folder called `name` is left out of watching and scans (hidden ones: .git,

@@ -8,6 +8,8 @@ final class Inotify {
         var watch: Int32
         var mask: UInt32
         var name: String
+        /// False when the name's bytes are not UTF-8 (`name` then has them escaped).
+        var nameIsValid = true
 
         func has(_ flag: Int32) -> Bool { mask & UInt32(bitPattern: flag) != 0 }
     }
@@ -52,8 +54,8 @@ final class Inotify {
                 let mask = buffer.load(fromByteOffset: offset + 4, as: UInt32.self)
                 let length = Int(buffer.load(fromByteOffset: offset + 12, as: UInt32.self))
                 let namePointer = (buffer + offset + header).assumingMemoryBound(to: CChar.self)
-                let name = length > 0 ? String(cString: namePointer) : ""
-                events.append(Event(watch: wd, mask: mask, name: name))
+                let name = length > 0 ? FileName(cString: namePointer) : FileName(text: "", isValid: true)
+                events.append(Event(watch: wd, mask: mask, name: name.text, nameIsValid: name.isValid))
                 offset += header + length
             }
         }
