@@ -1,9 +1,12 @@
 /// `enhance-ctl enqueue PATH…`: queue files (or folders' images) now, without waiting for the
-/// watcher — e.g. photos outside the watched folders, or after a model change.
+/// watcher — e.g. photos outside the watched folders, or after a model change. A path becomes a
+/// job exactly as the daemon's intake makes it one (`SourceIntake`): the daemon's own outputs
+/// and unchanged known files are recognised here too.
 import ArgumentParser
 import Configuration
 import FolderWatch
 import Foundation
+import Intake
 import JobQueue
 import ModelFormats
 
@@ -25,24 +28,22 @@ struct Enqueue: ParsableCommand {
                 throw Failure("model.path: \(error)")
             }
             let naming = c.naming
-            let rules = IgnoreRules(isOwnOutput: { naming.isOutputName($0) })
+            let intake = SourceIntake(queue: queue, modelID: model.id, paramsKey: c.paramsKey,
+                                      rules: IgnoreRules(isOwnOutput: { naming.isOutputName($0) }))
             var problems = 0
-            for path in try paths.flatMap({ try files(under: $0, rules: rules) }) {
-                var s = stat()
-                guard stat(path, &s) == 0, s.st_mode & S_IFMT == S_IFREG else {
-                    FileHandle.standardError.write(Data("enhance-ctl: \(path): not a readable file\n".utf8))
-                    problems += 1
-                    continue
-                }
-                let mtime = Double(Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec)) / 1e9
-                let submission = JobSubmission(sourcePath: path, sha256: try SHA256.hexDigest(ofFile: path),
-                                               size: Int64(s.st_size), mtime: mtime, modelID: model.id,
-                                               paramsKey: c.paramsKey)
-                switch try queue.enqueue(submission) {
+            for path in try paths.flatMap({ try files(under: $0, rules: intake.rules) }) {
+                switch try intake.submit(path) {
                 case .queued(let job): print("job \(job.id): queued \(path)")
-                case .known(let job): print("job \(job.id): already known (\(job.state.rawValue)) \(path)")
+                case .known(let job), .unchanged(let job):
+                    print("job \(job.id): already known (\(job.state.rawValue)) \(path)")
                 case .duplicate(let job, let original):
                     print("job \(job.id): skipped \(path): same content as job \(original.id)")
+                case .ignored(let reason):
+                    FileHandle.standardError.write(Data("enhance-ctl: not queued: \(reason)\n".utf8))
+                    problems += 1
+                case .rejected(let job, let reason):
+                    FileHandle.standardError.write(Data("enhance-ctl: \(job.map { "job \($0.id): " } ?? "")failed: \(reason)\n".utf8))
+                    problems += 1
                 }
             }
             if problems > 0 { throw ExitCode(1) }
