@@ -22,21 +22,26 @@ let package = Package(
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
         ),
 
+        // Facts more than one module states (version, shared defaults, the lock file's format).
+        .target(name: "Common"),
+
         // Libraries, one concern each.
         .target(name: "Neural", dependencies: ["CDNNL"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs"]),
         .target(name: "ModelFormats", dependencies: ["CHDF5"]),
         .target(name: "SRGAN", dependencies: ["Neural", "ModelFormats"]),
-        .target(name: "Upscaling", dependencies: ["SRGAN", "Imaging"]),
+        .target(name: "Upscaling", dependencies: ["Common", "SRGAN", "Imaging"]),
         .target(name: "Training", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging"]),
 
         // The daemon: a SQLite job queue (the only SQL), inotify watching, its configuration.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(name: "JobQueue", dependencies: ["CSQLite"]),
-        .target(name: "Configuration"),
+        .target(name: "Configuration", dependencies: ["Common"]),
         .target(name: "FolderWatch"),
-        .target(name: "Daemon", dependencies: ["Configuration", "JobQueue", "FolderWatch", "Upscaling", "SRGAN",
-                                               "Imaging", "ModelFormats"]),
+        // A path becomes a job in one place, for the daemon and `enhance-ctl enqueue` alike.
+        .target(name: "Intake", dependencies: ["JobQueue", "FolderWatch", "ModelFormats"]),
+        .target(name: "Daemon", dependencies: ["Common", "Configuration", "JobQueue", "FolderWatch", "Intake",
+                                               "Upscaling", "SRGAN", "Imaging", "ModelFormats"]),
 
         // What a person types.
         .executableTarget(
@@ -44,7 +49,7 @@ let package = Package(
             dependencies: [
                 "Upscaling", "SRGAN", "ModelFormats", "Imaging", "Neural",
                 "Training",
-                "JobQueue", "Configuration", "FolderWatch",
+                "JobQueue", "Configuration", "FolderWatch", "Intake", "Common",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -6,6 +6,10 @@ enum FailureKind: Equatable {
     case permanent, sourceGone, transient
 
     init(_ error: any Error) {
+        if error is JobRefusal {
+            self = .permanent
+            return
+        }
         guard let image = error as? ImageError else {
             self = .transient
             return
@@ -19,4 +23,11 @@ enum FailureKind: Equatable {
             self = .transient
         }
     }
+}
+
+/// A job the daemon will not do as things stand (a person's file is where its output would go):
+/// retrying cannot help until someone acts, so it fails at once with this reason.
+struct JobRefusal: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -1,4 +1,6 @@
+import Common
 import Configuration
+import FolderWatch
 import Foundation
 import Imaging
 import JobQueue
@@ -19,9 +21,13 @@ final class Worker: @unchecked Sendable {
     /// Seconds between lease renewals (with progress) while a job runs.
     static let renewInterval = 1.0
 
+    /// The start of every lease owner name of this process's workers, `host:pid/`: the
+    /// heartbeat spares leases that start with it.
+    static func ownerPrefix(pid: Int32) -> String { "\(ProcessInfo.processInfo.hostName):\(pid)/" }
+
     init(index: Int, state: DaemonState, queue: JobQueue, logger: Logger) {
         self.index = index
-        self.owner = "\(ProcessInfo.processInfo.hostName):\(getpid())/w\(index)"
+        self.owner = Self.ownerPrefix(pid: getpid()) + "w\(index)"
         self.state = state
         self.queue = queue
         self.logger = logger
@@ -84,24 +90,25 @@ final class Worker: @unchecked Sendable {
         let c = snapshot.configuration
         let source = job.sourcePath
         do {
-            guard let now = SourceFile(source) else {
+            guard let now = FileStat(source, followingLinks: true), now.kind == .regular else {
                 try queue.skip(id: job.id, owner: owner, reason: "\(source): the source disappeared before it was enhanced")
                 logger.warning("job \(job.id): \(source) disappeared; skipped")
                 return
             }
-            guard now.size == job.size, abs(now.mtime - job.mtime) < 1e-6 else {
+            guard now.size == job.size, abs(now.mtimeSeconds - job.mtime) < 1e-6 else {
                 try queue.skip(id: job.id, owner: owner,
                                reason: "\(source): changed after it was queued (its new content is queued on its own)")
                 logger.info("job \(job.id): \(source) changed since it was queued; skipped")
                 return
             }
             let plan = OutputPlan(source: source, configuration: c)
+            try claimOutputNames(plan, for: job)
             try FileManager.default.createDirectory(atPath: plan.directory, withIntermediateDirectories: true)
             AtomicFile.removeStaleTemporaries(for: (plan.outputPath as NSString).lastPathComponent, in: plan.directory)
             AtomicFile.removeStaleTemporaries(for: (plan.sidecarPath as NSString).lastPathComponent, in: plan.directory)
 
             var provenance = Provenance(sourcePath: source, sourceSHA256: job.sha256, when: Date(),
-                                        softwareAgent: "enhanced \(Daemon.version)", modelName: snapshot.model.name,
+                                        softwareAgent: "enhanced \(Product.version)", modelName: snapshot.model.name,
                                         modelSHA256: snapshot.model.sha256, scale: Generator.scale,
                                         tile: c.tile, overlap: c.overlap)
             var options = UpscaleOptions()
@@ -131,9 +138,21 @@ final class Worker: @unchecked Sendable {
                 logger.warning("job \(job.id): finished after its lease was lost; the queue keeps the other owner's outcome")
             }
         } catch {
-            record(error, for: job, policy: RetryPolicy(maxAttempts: c.maxAttempts, initialDelay: c.initialDelay,
-                                                        maxDelay: c.maxDelay))
+            record(error, for: job, policy: c.retryPolicy)
         }
+    }
+
+    /// The output and sidecar names may only be written when they are free or the queue's own
+    /// (an earlier job's output, or this job's from an attempt that died): a person's
+    /// `cat.x4.png` is never replaced. The output is then reserved in the queue before a byte
+    /// is written, so that a crash after the rename still leaves it known as ours.
+    private func claimOutputNames(_ plan: OutputPlan, for job: Job) throws {
+        if try !queue.isOutput(path: plan.outputPath) {
+            for path in [plan.outputPath, plan.sidecarPath] where FileStat(path) != nil {
+                throw JobRefusal("\(path) already exists and was not written by enhance; move it away, then `enhance-ctl retry \(job.id)`")
+            }
+        }
+        try queue.reserveOutput(id: job.id, owner: owner, outputPath: plan.outputPath)
     }
 
     private func record(_ error: any Error, for job: Job, policy: RetryPolicy) {

@@ -1,0 +1,66 @@
+import Configuration
+import FolderWatch
+import Foundation
+import Intake
+import JobQueue
+
+/// The daemon's intake: settled files from the watcher become jobs through the shared
+/// `SourceIntake`, one at a time on a serial queue of their own, so hashing a large file never
+/// holds up inotify events or a reload. Workers are woken for each new job.
+final class DaemonIntake: Sendable {
+    private let serial = DispatchQueue(label: "enhanced.intake")
+    private let queue: JobQueue
+    private let state: DaemonState
+    private let logger: Logger
+
+    init(queue: JobQueue, state: DaemonState, logger: Logger) {
+        self.queue = queue
+        self.state = state
+        self.logger = logger
+    }
+
+    /// The intake for the configuration and model in force now (a reload may change either).
+    private func current() -> SourceIntake {
+        let snapshot = state.snapshot
+        let naming = snapshot.configuration.naming
+        return SourceIntake(queue: queue, modelID: snapshot.model.id, paramsKey: snapshot.configuration.paramsKey,
+                            rules: IgnoreRules(isOwnOutput: { naming.isOutputName($0) }))
+    }
+
+    func submit(_ file: SettledFile) {
+        serial.async { [self] in
+            do {
+                switch try current().submit(file.path) {
+                case .queued(let job):
+                    logger.info("job \(job.id): queued \(file.path)")
+                    state.signalWork()
+                case .duplicate(let job, let original):
+                    logger.info("job \(job.id): \(file.path) skipped: same content as job \(original.id) (\(original.sourcePath))")
+                case .rejected(let job, let reason):
+                    if let job { logger.warning("job \(job.id): failed: \(reason)") }
+                case .known, .unchanged: break
+                case .ignored(let reason): logger.debug("not queued: \(reason)")
+                }
+            } catch {
+                logger.warning("\(file.path): not queued: \(error)")
+            }
+        }
+    }
+
+    /// A file the watcher found but cannot hand over (its name is not UTF-8): recorded as a
+    /// failed job so that `status` shows it, and logged once.
+    func reject(_ path: String, reason: String) {
+        serial.async { [self] in
+            do {
+                if let job = try current().reject(path, reason: reason) {
+                    logger.warning("job \(job.id): failed: \(reason)")
+                }
+            } catch {
+                logger.warning("\(reason) (not recorded: \(error))")
+            }
+        }
+    }
+
+    /// Waits until everything submitted so far has been handled.
+    func drain() { serial.sync {} }
+}

@@ -1,0 +1,196 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Common
+import Configuration
+import FolderWatch
+import Foundation
+import JobQueue
+
+/// Start, reload and stop, and the parts they change: the folder watcher, the worker pool and
+/// the heartbeat. Every one of those is touched only on `control`, a serial queue: a SIGHUP's
+/// reload and a SIGTERM's stop (which used to read the watcher and the workers from another
+/// thread while a reload wrote them) are therefore applied one after the other, in the order
+/// they came. Once stopping, a reload still waiting on the queue does nothing.
+final class Lifecycle: @unchecked Sendable {
+    private let control = DispatchQueue(label: "enhanced.control")
+    private let queue: JobQueue
+    private let state: DaemonState
+    private let logger: Logger
+    private let notifier: SystemdNotifier
+    private let pid: Int32
+    private let startedAt: Double
+    private let intake: DaemonIntake
+    private let heartbeat: Heartbeat
+    private let stopRequested = DispatchSemaphore(value: 0)
+
+    // Confined to `control`.
+    private let pool: WorkerPool
+    private var watcher: FolderWatcher?
+    private var stopping = false
+
+    init(queue: JobQueue, state: DaemonState, logger: Logger, notifier: SystemdNotifier, pid: Int32,
+         startedAt: Double) {
+        self.queue = queue
+        self.state = state
+        self.logger = logger
+        self.notifier = notifier
+        self.pid = pid
+        self.startedAt = startedAt
+        intake = DaemonIntake(queue: queue, state: state, logger: logger)
+        heartbeat = Heartbeat(queue: queue, state: state, notifier: notifier, logger: logger, pid: pid)
+        pool = WorkerPool(state: state, queue: queue, logger: logger)
+    }
+
+    /// Registers the daemon, starts the workers, the watcher and the heartbeat.
+    func start() throws {
+        try control.sync {
+            let snapshot = state.snapshot
+            try register(snapshot.configuration, model: snapshot.model)
+            pool.ensure(snapshot.configuration.workers)
+            watcher = try startWatcher(snapshot.configuration)
+            heartbeat.start(on: control)
+        }
+    }
+
+    private func register(_ c: DaemonConfiguration, model: ModelIdentity) throws {
+        try queue.registerDaemon(DaemonRecord(pid: pid, version: Product.version, startedAt: startedAt,
+                                              heartbeatAt: Date().timeIntervalSince1970, modelName: model.name,
+                                              modelSHA256: model.sha256, workers: c.workers, threads: c.threadsPerWorker))
+    }
+
+    /// Creates missing roots (a fresh install's inbox), then watches them. Throws without
+    /// side effects on the running watcher, which the caller replaces only on success.
+    private func startWatcher(_ c: DaemonConfiguration) throws -> FolderWatcher {
+        for root in c.roots where !FileManager.default.fileExists(atPath: root) {
+            do {
+                try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+                logger.info("created the watched folder \(root)")
+            } catch {
+                throw Daemon.StartupError(description: "watch.roots: cannot create \(root): \(error.localizedDescription)")
+            }
+        }
+        let naming = c.naming
+        let logger = self.logger, intake = self.intake
+        let watcher = FolderWatcher(roots: c.roots, rules: IgnoreRules(isOwnOutput: { naming.isOutputName($0) }),
+                                    settleDelay: c.settleDelay, rescanInterval: c.rescanInterval,
+                                    log: { level, message in
+                                        switch level {
+                                        case .debug: logger.debug(message)
+                                        case .info: logger.info(message)
+                                        case .warning: logger.warning(message)
+                                        }
+                                    },
+                                    onFile: { intake.submit($0) },
+                                    onRejected: { intake.reject($0, reason: $1) })
+        do {
+            try watcher.start()
+        } catch {
+            throw Daemon.StartupError(description: "watch.roots: cannot watch \(error)")
+        }
+        return watcher
+    }
+
+    // MARK: Reload
+
+    /// SIGHUP: read the configuration file again and apply it without dropping jobs — running
+    /// jobs finish with the model they started with; workers load the new one before their
+    /// next. Anything that cannot be applied (a bad file, a model that does not load, roots that
+    /// cannot be watched) keeps the whole running configuration.
+    func reload() {
+        control.async { [self] in
+            guard !stopping else { return }
+            notifier.reloading()
+            defer { notifier.ready(status: "configuration reloaded") }
+            let old = state.snapshot
+            var next: DaemonConfiguration
+            do {
+                next = try DaemonConfiguration.load(file: old.configuration.file)
+            } catch {
+                logger.error("reload: \(error); keeping the running configuration")
+                return
+            }
+            if next.database != old.configuration.database {
+                logger.warning("reload: state.database changes only on restart; still using \(old.configuration.database)")
+                next.database = old.configuration.database
+            }
+            var model = old.model
+            if next.modelPath != old.model.path || (try? ModelCheck.sha256(of: next.modelPath)) != old.model.sha256 {
+                do {
+                    model = try ModelCheck.load(next.modelPath)
+                } catch {
+                    logger.error("reload: \(error); keeping the running configuration")
+                    return
+                }
+            }
+            let c = old.configuration
+            var replacement: FolderWatcher?
+            if next.roots != c.roots || next.settleDelay != c.settleDelay || next.rescanInterval != c.rescanInterval
+                || next.naming != c.naming {
+                // The new watcher starts before the old one stops, so no event falls between
+                // them (one seen by both is de-duplicated by the queue), and a failure leaves
+                // the old one watching.
+                do {
+                    replacement = try startWatcher(next)
+                } catch {
+                    logger.error("reload: \(error); keeping the running configuration")
+                    return
+                }
+            }
+            logger.level = next.logLevel
+            let regenerate = model != old.model || next.threadsPerWorker != c.threadsPerWorker
+            state.update(configuration: next, model: model, reloadGenerators: regenerate)
+            if let replacement {
+                watcher?.stop()
+                watcher = replacement
+            }
+            pool.ensure(next.workers)
+            try? register(next, model: model)
+            logger.info("reloaded \(next.file ?? "the configuration"): \(next.workers) worker(s) × \(next.threadsPerWorker) thread(s), model \(model.name)\(regenerate ? " (workers reload it between jobs)" : "")")
+        }
+    }
+
+    // MARK: Stop
+
+    /// From the signal thread: wakes `waitForStop`.
+    func requestStop(_ why: String) {
+        logger.info("\(why): stopping (running jobs get \(Int(state.snapshot.configuration.shutdownTimeout)) s to finish)")
+        stopRequested.signal()
+    }
+
+    /// Blocks until a stop is requested, then stops: no more claims, running jobs get the
+    /// shutdown timeout, what is still running is requeued, the WAL is checkpointed. Exit
+    /// status 0 either way: this is the orderly stop systemd asked for.
+    func waitForStop() -> Int32 {
+        stopRequested.wait()
+        let workers = control.sync { () -> [Worker] in
+            // On the control queue, so that a reload that came first has sent its READY=1
+            // before this: systemd must not read "ready" after "stopping".
+            notifier.stopping()
+            stopping = true
+            heartbeat.stop()
+            watcher?.stop()
+            watcher = nil
+            state.stop()
+            return pool.all
+        }
+        let deadline = DispatchTime.now() + state.snapshot.configuration.shutdownTimeout
+        let finished = workers.allSatisfy { $0.waitForExit(until: deadline) }
+        intake.drain()
+        if !finished {
+            for (job, owner) in state.jobsInFlight {
+                if (try? queue.release(id: job, owner: owner)) == true {
+                    logger.warning("job \(job): still running at the shutdown timeout; requeued")
+                }
+            }
+        }
+        try? queue.daemonStopped(pid: pid)
+        do { try queue.checkpoint() } catch { logger.warning("WAL checkpoint at stop: \(error)") }
+        logger.info("stopped")
+        if !finished {
+            // Workers are still inside the model: skip atexit teardown under their feet.
+            _exit(0)
+        }
+        return 0
+    }
+}
