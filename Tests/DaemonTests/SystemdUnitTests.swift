@@ -37,8 +37,19 @@ struct SystemdUnitTests {
                           "ExecReload=/bin/kill -HUP $MAINPID", "StateDirectory=enhance",
                           "ProtectSystem=strict", "ReadWritePaths=/srv/photos/inbox", "PrivateTmp=yes",
                           "NoNewPrivileges=yes", "ProtectHome=yes", "RestrictAddressFamilies=AF_UNIX",
-                          "MemoryMax=6G", "CPUWeight=20", "IOWeight=20"] {
+                          "MemoryMax=6G", "CPUWeight=20", "IOWeight=20",
+                          "SystemCallFilter=@system-service", "SystemCallErrorNumber=EPERM", "ProtectProc=invisible",
+                          "PrivateNetwork=yes", "RestartPreventExitStatus=2", "UMask=0027"] {
             #expect(lines.contains(directive), "missing \(directive)")
         }
+    }
+
+    @Test("systemd-analyze security rates the unit's exposure at most 1.0 (it was 3.0 before the hardening of issue 10)")
+    func exposure() throws {
+        let result = try runCommand("/usr/bin/systemd-analyze", ["security", "--offline=yes", unitPath])
+        let line = try #require(result.stdout.split(separator: "\n").last { $0.contains("Overall exposure level") },
+                                "\(result.stdout)\(result.stderr)")
+        let score = try #require(line.firstMatch(of: #/: ([0-9.]+) /#).flatMap { Double($0.1) }, "\(line)")
+        #expect(score <= 1.0, "\(line)")
     }
 }
