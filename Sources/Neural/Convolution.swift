@@ -24,6 +24,15 @@ public final class Convolution: @unchecked Sendable {
     public let algorithm: Algorithm
     let primitive: Primitive
 
+    /// Whether oneDNN has a Winograd convolution on this CPU. oneDNN 2.6 implements it for
+    /// AVX-512 cores only: on an AVX2 machine (AMD Zen 3, say) asking for it explicitly fails
+    /// with "unimplemented", and `.auto` quietly takes the direct algorithm.
+    public static func winogradIsAvailable(engine: Engine) -> Bool {
+        let probe = TensorDesc([1, 64, 8, 8], .nChw16c)
+        return (try? Convolution(engine: engine, source: probe, destination: probe, kernel: 3, padding: 1,
+                                 algorithm: .winograd)) != nil
+    }
+
     public init(engine: Engine, source: TensorDesc, destination: TensorDesc, kernel: Int,
                 padding: Int, stride: Int = 1, algorithm: Algorithm = .auto,
                 postOps: [PostOp] = []) throws {

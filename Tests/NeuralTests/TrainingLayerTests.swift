@@ -58,6 +58,15 @@ struct TrainingLayerTests {
         ConvCase(ic: 16, oc: 16, k: 3, stride: 1, h: 6, w: 6, algorithm: .winograd),
     ])
     func convolution(_ c: ConvCase) throws {
+        if c.algorithm == .winograd, !Convolution.winogradIsAvailable(engine: engine) {
+            // No Winograd on this CPU (oneDNN 2.6: AVX-512 only): asking for it fails loudly.
+            #expect(throws: (any Error).self) {
+                _ = try TrainableConvolution(engine: engine, batch: 2, inChannels: c.ic, outChannels: c.oc,
+                                             height: c.h, width: c.w, kernel: c.k, stride: c.stride,
+                                             sourceLayout: c.src, destinationLayout: c.dst, algorithm: .winograd)
+            }
+            return
+        }
         let n = 2
         let conv = try TrainableConvolution(engine: engine, batch: n, inChannels: c.ic, outChannels: c.oc,
                                             height: c.h, width: c.w, kernel: c.k, stride: c.stride,
