@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Neural
 import SRGAN
+import Training
 
 struct TrainBench: ParsableCommand {
     static let configuration = CommandConfiguration(
