@@ -4,8 +4,8 @@ import Glibc
 import Configuration
 import FolderWatch
 import Foundation
+import Hashing
 import JobQueue
-import ModelFormats
 import SRGAN
 
 /// The running service: watcher → intake → queue → workers, plus heartbeat, signals and
