@@ -106,16 +106,16 @@ struct Status: ParsableCommand {
         lines.append("hour     \(r.doneLastHour) done, \(rate) output megapixels")
         if !r.running.isEmpty {
             lines.append("")
-            lines.append(columns(["ID", "DONE", "TIME", "SOURCE"], r.running.map {
+            lines.append(TextTable(["ID", "DONE", "TIME", "SOURCE"], rightAligned: [0, 1, 2], rows: r.running.map {
                 ["\($0.id)", "\(Int(($0.progress * 100).rounded()))%", duration($0.runningSeconds), shortened($0.source, to: 56)]
-            }, rightAligned: [0, 1, 2]))
+            }).render())
         }
         if !r.recentFailures.isEmpty {
             lines.append("")
             lines.append("recent failures:")
-            lines.append(columns(["ID", "REASON"], r.recentFailures.map {
+            lines.append(TextTable(["ID", "REASON"], rightAligned: [0], rows: r.recentFailures.map {
                 ["\($0.id)", shortened($0.reason, to: 70)]
-            }, rightAligned: [0]))
+            }).render())
         }
         return lines.joined(separator: "\n")
     }
