@@ -15,17 +15,13 @@ struct Upscale: ParsableCommand {
     @Argument(help: "The output image; its extension (.png, .jpg, .jpeg) picks the format.")
     var output: String
 
-    @Option(help: "Model file (default: the installed SRGAN generator).")
-    var model: String?
+    @OptionGroup var modelOptions: ModelOptions
 
     @Option(help: "Tile size in input pixels; memory grows with its square.")
     var tile: Int = TiledUpscaler.defaultTile
 
     @Option(help: "Overlap between neighbouring tiles, in input pixels.")
     var overlap: Int = TiledUpscaler.defaultOverlap
-
-    @Option(help: "CPU threads for the network (default: all cores).")
-    var threads: Int?
 
     @Option(help: "JPEG output quality, 1–100.")
     var quality: Int = 92
@@ -36,14 +32,12 @@ struct Upscale: ParsableCommand {
     func validate() throws {
         guard tile >= 16 else { throw ValidationError("--tile must be at least 16") }
         guard overlap >= 0, overlap < tile / 2 else { throw ValidationError("--overlap must be between 0 and half the tile") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100") }
     }
 
     func run() throws {
         try reportingFailures {
-            let path = try ModelLocator.resolve(model)
-            let generator = try Generator(contentsOf: path, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            let generator = try Generator(contentsOf: try modelOptions.modelPath(), threads: modelOptions.threadCount)
             var options = UpscaleOptions()
             options.tile = tile
             options.overlap = overlap
