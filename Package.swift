@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The C world, entered in exactly one place per library.
@@ -26,12 +27,14 @@ let package = Package(
         .target(name: "Common"),
 
         // Libraries, one concern each.
+        .target(name: "Hashing", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Neural", dependencies: ["CDNNL"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs"]),
-        .target(name: "ModelFormats", dependencies: ["CHDF5"]),
+        .target(name: "ModelFormats", dependencies: ["CHDF5", "Hashing"]),
+        // Inference only; the training graphs are in Training, which the daemon does not link.
         .target(name: "SRGAN", dependencies: ["Neural", "ModelFormats"]),
         .target(name: "Upscaling", dependencies: ["Common", "SRGAN", "Imaging"]),
-        .target(name: "Training", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging"]),
+        .target(name: "Training", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging", "Hashing"]),
 
         // The daemon: a SQLite job queue (the only SQL), inotify watching, its configuration.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
@@ -39,16 +42,16 @@ let package = Package(
         .target(name: "Configuration", dependencies: ["Common"]),
         .target(name: "FolderWatch"),
         // A path becomes a job in one place, for the daemon and `enhance-ctl enqueue` alike.
-        .target(name: "Intake", dependencies: ["JobQueue", "FolderWatch", "ModelFormats"]),
+        .target(name: "Intake", dependencies: ["JobQueue", "FolderWatch", "Hashing"]),
         .target(name: "Daemon", dependencies: ["Common", "Configuration", "JobQueue", "FolderWatch", "Intake",
-                                               "Upscaling", "SRGAN", "Imaging", "ModelFormats"]),
+                                               "Upscaling", "SRGAN", "Imaging", "Hashing"]),
 
         // What a person types.
         .executableTarget(
             name: "enhance-ctl",
             dependencies: [
-                "Upscaling", "SRGAN", "ModelFormats", "Imaging", "Neural",
-                "Training",
+                "Upscaling", "SRGAN", "ModelFormats", "Imaging", "Neural", "Hashing",
+                "Training",   // fine-tune and bench train only; the daemon never links it
                 "JobQueue", "Configuration", "FolderWatch", "Intake", "Common",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -63,13 +66,15 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
+        .testTarget(name: "HashingTests", dependencies: ["Hashing", "TestSupport"]),
+        .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "Hashing"]),
         .testTarget(name: "SRGANTests", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "SRGAN", "Imaging", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "SRGAN", "Neural", "ModelFormats", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "SRGAN", "Neural", "ModelFormats", "Hashing",
+                                                         "TestSupport"]),
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "TestSupport"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Upscaling", "TestSupport"]),
         .testTarget(name: "FolderWatchTests", dependencies: ["FolderWatch", "TestSupport"]),

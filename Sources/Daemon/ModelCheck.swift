@@ -1,6 +1,6 @@
 import Configuration
 import Foundation
-import ModelFormats
+import Hashing
 import SRGAN
 
 /// The model file, hashed and test-loaded before any worker needs it, so that a bad file is

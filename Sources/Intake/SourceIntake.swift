@@ -7,7 +7,7 @@ import Glibc
 #endif
 import FolderWatch
 import JobQueue
-import ModelFormats
+import Hashing
 
 public struct SourceIntake: Sendable {
     public let queue: JobQueue

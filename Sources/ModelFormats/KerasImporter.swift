@@ -14,6 +14,8 @@
 /// statistics included, as Keras's "Total params" counts them), and
 /// `source_keras_version` when the file records one. Generators add
 /// `scale` ("4"); the discriminator adds `flatten_order` ("HWC") and `input_size` ("96").
+import Hashing
+
 public enum KerasImporter {
     public static let formatIdentifier = "enhance-weights/1"
 

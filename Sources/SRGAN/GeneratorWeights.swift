@@ -1,4 +1,5 @@
 /// SRGAN: the SRGAN ×4 generator (SRResNet architecture) on oneDNN — weights, plans, inference.
+/// Inference only: the training graphs built from the same weight files live in `Training`.
 ///
 /// This file turns a weight file's tensors into the inference-ready form: batch norms folded into
 /// the convolutions before them, the `x / 255` input scaling folded into the first kernel, and

@@ -2,13 +2,19 @@
 import ModelFormats
 
 /// Typed access to a weight file's tensors, with the file named in every error.
-struct TensorReader {
-    let file: TensorFile
-    let path: String
+///
+/// Public because the training graphs (module `Training`) load the same files the same way.
+public struct TensorReader: Sendable {
+    public let file: TensorFile
+    public let path: String
     /// Added to "missing tensor" errors, e.g. what kind of file was expected.
-    var hint = ""
+    public var hint = ""
 
-    func tensor(_ name: String, _ shape: [Int]) throws -> [Float] {
+    public init(file: TensorFile, path: String, hint: String = "") {
+        (self.file, self.path, self.hint) = (file, path, hint)
+    }
+
+    public func tensor(_ name: String, _ shape: [Int]) throws -> [Float] {
         guard let t = file.tensors[name] else {
             throw ModelFormatError(.layoutMismatch, file: path, "missing tensor \(name)\(hint)")
         }
@@ -18,13 +24,13 @@ struct TensorReader {
         return t.values
     }
 
-    func vector(_ name: String, _ count: Int) throws -> [Float] { try tensor(name, [count]) }
+    public func vector(_ name: String, _ count: Int) throws -> [Float] { try tensor(name, [count]) }
 
     /// A convolution, with the batch norm that follows it (if named) folded in:
     /// `gamma · (conv(x) + b − mean) / sqrt(var + ε) + beta` is again a convolution, with each
     /// output channel's kernel scaled by `gamma / sqrt(var + ε)`. Folding runs in Double so the
     /// folded weights round once.
-    func conv(_ name: String, kernel k: Int, in ic: Int, out oc: Int, batchNorm: String? = nil) throws -> ConvParameters {
+    public func conv(_ name: String, kernel k: Int, in ic: Int, out oc: Int, batchNorm: String? = nil) throws -> ConvParameters {
         var weights = try tensor("\(name).weight", [k, k, ic, oc])
         var bias = try vector("\(name).bias", oc)
         if let bn = batchNorm {

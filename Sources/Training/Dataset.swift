@@ -1,7 +1,7 @@
 /// Training and validation images: a recursive scan, a manifest hash, LR/HR pairs made the way
 /// the reference's DIV2K pairs are made, and random aligned crops.
 import Foundation
-import ModelFormats
+import Hashing
 
 /// One image as the pipeline uses it: HR cropped to a multiple of 4, and its ×4 bicubic LR.
 public struct ImagePair: Sendable {

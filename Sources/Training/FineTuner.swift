@@ -1,6 +1,7 @@
 /// The fine-tuning run: load the starting weights, train for N steps with checkpoints and
 /// validation, stop cleanly on Ctrl-C, and write a model that records where it came from.
 import Foundation
+import Hashing
 import ModelFormats
 import Neural
 import SRGAN

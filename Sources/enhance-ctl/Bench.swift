@@ -40,7 +40,7 @@ struct Speed: ParsableCommand {
     var runs: Int = 5
 
     @Option(help: "Convolution algorithm for 3×3 layers: auto (Winograd where available), winograd or direct.")
-    var algorithm: String = "auto"
+    var algorithm: AlgorithmChoice = .auto
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -70,9 +70,7 @@ struct Speed: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            guard let algo = Convolution.Algorithm(rawValue: algorithm) else {
-                throw Failure("--algorithm: expected auto, winograd or direct, got \(algorithm)")
-            }
+            let algo = algorithm.algorithm
             let path = try ModelLocator.resolve(model)
             let weights = try GeneratorWeights(.read(path: path), path: path)
             var rows: [Row] = []

@@ -1,5 +1,6 @@
 /// enhance-ctl: everything a person types — one-shot upscaling, model import, benchmarks.
 import ArgumentParser
+import Common
 import Foundation
 
 @main
@@ -7,16 +8,13 @@ struct EnhanceCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enhance-ctl",
         abstract: "Sharpen photos 4× with the SRGAN generator, and manage the models it uses.",
-        version: EnhanceVersion.string,
+        version: Product.version,
         subcommands: [Upscale.self, ModelCommand.self, Bench.self,
                       Status.self, Jobs.self, Show.self, Retry.self, Enqueue.self, Pause.self, Resume.self,
                       FineTune.self]
     )
 }
 
-enum EnhanceVersion {
-    static let string = "0.1.0"
-}
 
 /// A failure the user should read as one line: `enhance-ctl: <file>: <cause>`, exit status 1.
 struct Failure: Error, CustomStringConvertible {

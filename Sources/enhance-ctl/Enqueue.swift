@@ -8,7 +8,7 @@ import FolderWatch
 import Foundation
 import Intake
 import JobQueue
-import ModelFormats
+import Hashing
 
 struct Enqueue: ParsableCommand {
     static let configuration = CommandConfiguration(

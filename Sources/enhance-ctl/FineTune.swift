@@ -33,7 +33,7 @@ struct FineTune: ParsableCommand {
     var lr: Float = 1e-4
 
     @Option(help: "Content loss: mse (pixels) or vgg54 (VGG19 conv5_4 features).")
-    var content: String = "mse"
+    var content: ContentLoss = .mse
 
     @Option(help: "VGG19 weights for --content vgg54 (imported with `enhance-ctl model import` from Keras' vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5).")
     var vgg19: String?
@@ -60,7 +60,7 @@ struct FineTune: ParsableCommand {
     var threads: Int = 2
 
     @Option(help: "Batch norm while training: frozen (keep the pretrained statistics; inference computes exactly what was trained) or batch (batch statistics, as the reference's GAN stage).")
-    var batchNorm: String = "frozen"
+    var batchNorm: BatchNormChoice = .frozen
 
     @Option(help: "After training, atomically replace this model file (the daemon's model.path) if validation did not get worse.")
     var promote: String?
@@ -69,24 +69,26 @@ struct FineTune: ParsableCommand {
     var daemonLock: String?
 
     @Option(help: "Stride-1 3×3 convolutions: auto (Winograd where available), winograd or direct.")
-    var algorithm: String = "auto"
+    var algorithm: AlgorithmChoice = .auto
 
     @Option(help: "Print a progress line every N steps.")
     var logEvery: Int = 10
 
+    /// Mistakes in the command line itself: usage errors (exit status 64), before anything runs.
+    func validate() throws {
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard logEvery >= 1 else { throw ValidationError("--log-every must be at least 1") }
+    }
+
     func run() throws {
         try reportingFailures {
-            guard content == "mse" || content == "vgg54" else { throw ValidationError("--content must be mse or vgg54") }
-            if content == "vgg54" {
+            // Missing weights are not a usage error: the command line is right, the machine lacks
+            // a file. So this is checked here (exit status 1), not in `validate()`.
+            if content == .vgg54 {
                 guard let vgg19, FileManager.default.fileExists(atPath: vgg19) else {
                     throw Failure("--content vgg54 needs VGG19 weights: download vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 (Keras applications, github.com/fchollet/deep-learning-models releases), import it with `enhance-ctl model import`, and pass the result as --vgg19 FILE")
                 }
-            }
-            guard let mode = ["frozen": BatchNorm.Mode.frozenStatistics, "batch": .batchStatistics][batchNorm] else {
-                throw ValidationError("--batch-norm must be frozen or batch")
-            }
-            guard let alg = Convolution.Algorithm(rawValue: algorithm) else {
-                throw ValidationError("--algorithm must be auto, winograd or direct")
             }
             var o = FineTuneOptions(data: data, output: out, from: try ModelLocator.resolve(from))
             if advWeight > 0 {
@@ -96,11 +98,11 @@ struct FineTune: ParsableCommand {
                 }
                 o.discriminator = path
             }
-            o.vgg19 = content == "vgg54" ? vgg19 : nil
-            o.algorithm = alg
+            o.vgg19 = content == .vgg54 ? vgg19 : nil
+            o.algorithm = algorithm.algorithm
             (o.steps, o.batch, o.learningRate, o.adversarialWeight, o.validation) = (steps, batch, lr, advWeight, val)
             (o.checkpointEvery, o.validateEvery, o.resume, o.seed, o.threads, o.batchNorm) =
-                (max(1, checkpointEvery), max(1, validateEvery), resume, seed, threads, mode)
+                (max(1, checkpointEvery), max(1, validateEvery), resume, seed, threads, batchNorm.mode)
 
             // A parent may hand us these signals blocked (posix_spawn keeps the spawning thread's
             // mask): unblock them, or Ctrl-C and `systemctl stop` would never reach the handler.

@@ -20,9 +20,9 @@ struct Jobs: ParsableCommand {
             if json { return try printJSON(jobs) }
             if jobs.isEmpty { return print("no jobs\(state.map { " \($0.rawValue)" } ?? "")") }
             let now = JobQueue.now()
-            print(columns(["ID", "STATE", "TRIES", "AGE", "SOURCE"], jobs.map {
+            print(TextTable(["ID", "STATE", "TRIES", "AGE", "SOURCE"], rightAligned: [0, 2, 3], rows: jobs.map {
                 ["\($0.id)", $0.state.rawValue, "\($0.attempts)", duration(now - $0.createdAt), shortened($0.sourcePath, to: 48)]
-            }, rightAligned: [0, 2, 3]))
+            }).render())
         }
     }
 }

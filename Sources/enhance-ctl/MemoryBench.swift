@@ -27,11 +27,10 @@ struct MemoryBench: ParsableCommand {
     @Option(help: "Photo to enlarge into the test inputs (default: Tests/UpscalingTests/Fixtures/coffee.jpg if present).")
     var source: String?
 
-    @Option(help: "Model file (default: the installed SRGAN generator).")
-    var model: String?
+    @OptionGroup var modelOptions: ModelOptions
 
     @Option(help: "Output format of the runs: jpg or png.")
-    var format: String = "jpg"
+    var format: OutputFormatChoice = .jpg
 
     @Option(help: "Directory for inputs and outputs (default: a temporary one, removed afterwards).")
     var workDirectory: String?
@@ -49,13 +48,14 @@ struct MemoryBench: ParsableCommand {
     }
 
     func validate() throws {
-        guard format == "jpg" || format == "png" else { throw ValidationError("--format must be jpg or png") }
         guard megapixels.allSatisfy({ $0 > 0 && $0 <= 100 }) else { throw ValidationError("--megapixels must be in (0, 100]") }
     }
 
     func run() throws {
         try reportingFailures {
-            let modelPath = try ModelLocator.resolve(model)
+            let modelPath = try modelOptions.modelPath()
+            // The children use all cores, as `upscale` does, unless --threads says otherwise.
+            let threadArguments = modelOptions.threads.map { ["--threads", "\($0)"] } ?? []
             let directory = workDirectory ?? NSTemporaryDirectory() + "enhance-bench-memory-\(getpid())"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { if workDirectory == nil { try? FileManager.default.removeItem(atPath: directory) } }
@@ -78,8 +78,9 @@ struct MemoryBench: ParsableCommand {
             var table = TextTable(["input", "size", "MP", "peak RSS MB", "seconds"])
             for path in inputs {
                 let info = try ImageReader(path: path).info
-                let output = "\(directory)/out-\(rows.count).\(format)"
-                let (peak, seconds) = try Self.measure(executable, ["upscale", path, output, "--model", modelPath])
+                let output = "\(directory)/out-\(rows.count).\(format.rawValue)"
+                let (peak, seconds) = try Self.measure(executable, ["upscale", path, output, "--model", modelPath]
+                                                                   + threadArguments)
                 try? FileManager.default.removeItem(atPath: output)
                 let row = Row(input: path, width: info.width, height: info.height,
                               megapixels: Double(info.pixelCount) / 1e6,
@@ -94,7 +95,8 @@ struct MemoryBench: ParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try encoder.encode(rows), as: UTF8.self))
             } else {
-                print("enhance-ctl upscale IN OUT.\(format) at default settings, one child process per input")
+                let settings = modelOptions.threads.map { "default settings but --threads \($0)" } ?? "default settings"
+                print("enhance-ctl upscale IN OUT.\(format.rawValue) at \(settings), one child process per input")
                 print(table.render())
             }
         }

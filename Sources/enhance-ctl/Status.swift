@@ -1,5 +1,6 @@
 /// `enhance-ctl status`: is the daemon up, what is it doing, how fast, what failed and why.
 import ArgumentParser
+import Common
 import Foundation
 import JobQueue
 
@@ -10,8 +11,6 @@ struct Status: ParsableCommand {
     @OptionGroup var options: QueueOptions
     @Flag(name: .long, help: "Print JSON instead of text.") var json = false
 
-    /// A heartbeat older than this means the daemon is hung or gone (it beats every 2 s).
-    static let staleAfter = 10.0
 
     struct Report: Codable {
         struct DaemonInfo: Codable {
@@ -80,7 +79,7 @@ struct Status: ParsableCommand {
     static func state(of record: DaemonRecord, now: Double) -> String {
         if record.stoppedAt != nil { return "stopped" }
         let alive = kill(record.pid, 0) == 0 || errno == EPERM
-        return alive && now - record.heartbeatAt < staleAfter ? "running" : "not responding"
+        return alive && now - record.heartbeatAt < Liveness.staleAfter ? "running" : "not responding"
     }
 
     static func text(_ r: Report) -> String {
@@ -106,16 +105,16 @@ struct Status: ParsableCommand {
         lines.append("hour     \(r.doneLastHour) done, \(rate) output megapixels")
         if !r.running.isEmpty {
             lines.append("")
-            lines.append(columns(["ID", "DONE", "TIME", "SOURCE"], r.running.map {
+            lines.append(TextTable(["ID", "DONE", "TIME", "SOURCE"], rightAligned: [0, 1, 2], rows: r.running.map {
                 ["\($0.id)", "\(Int(($0.progress * 100).rounded()))%", duration($0.runningSeconds), shortened($0.source, to: 56)]
-            }, rightAligned: [0, 1, 2]))
+            }).render())
         }
         if !r.recentFailures.isEmpty {
             lines.append("")
             lines.append("recent failures:")
-            lines.append(columns(["ID", "REASON"], r.recentFailures.map {
+            lines.append(TextTable(["ID", "REASON"], rightAligned: [0], rows: r.recentFailures.map {
                 ["\($0.id)", shortened($0.reason, to: 70)]
-            }, rightAligned: [0]))
+            }).render())
         }
         return lines.joined(separator: "\n")
     }

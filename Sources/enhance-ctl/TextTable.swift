@@ -1,26 +1,43 @@
-/// Aligned plain-text tables for terminal output.
+/// Aligned plain-text tables, and the spelling of the numbers, durations and paths in their
+/// cells: the one formatter behind every table `enhance-ctl` prints (benchmarks and the queue).
 
+/// Columns padded to their widest cell, two spaces apart. Right-aligned columns hold numbers.
+/// A left-aligned last column is not padded: it holds paths or reasons, which the caller cuts to
+/// fit an 80-column terminal, and trailing blanks would only push lines past it.
 struct TextTable {
     let headers: [String]
+    /// Indices of the right-aligned columns.
+    let rightAligned: Set<Int>
     private(set) var rows: [[String]] = []
 
-    init(_ headers: [String]) { self.headers = headers }
+    /// By default the first column is left-aligned (it names the row) and the others are
+    /// right-aligned (they hold measurements).
+    init(_ headers: [String], rightAligned: Set<Int>? = nil, rows: [[String]] = []) {
+        self.headers = headers
+        self.rightAligned = rightAligned ?? Set(headers.indices.dropFirst())
+        self.rows = rows
+    }
 
-    mutating func add(_ row: [String]) { rows.append(row) }
+    mutating func add(_ row: [String]) {
+        precondition(row.count == headers.count, "a row of \(row.count) cells in a table of \(headers.count) columns")
+        rows.append(row)
+    }
 
-    /// The first column left-aligned, the others right-aligned (they hold numbers).
     func render() -> String {
         let all = [headers] + rows
         let widths = headers.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
         return all.map { row in
             row.indices.map { c in
+                let right = rightAligned.contains(c)
+                if c == row.count - 1 && !right { return row[c] }
                 let pad = String(repeating: " ", count: widths[c] - row[c].count)
-                return c == 0 ? row[c] + pad : pad + row[c]
+                return right ? pad + row[c] : row[c] + pad
             }.joined(separator: "  ")
         }.joined(separator: "\n")
     }
 }
 
+/// `value` with exactly `digits` decimals (no thousands separators, no locale): 0.583, 12.0.
 func fixed(_ value: Double, _ digits: Int) -> String {
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
@@ -31,4 +48,20 @@ func fixed(_ value: Double, _ digits: Int) -> String {
     let fraction = parts.count > 1 ? String(parts[1]) : ""
     text = String(parts[0]) + "." + String((fraction + String(repeating: "0", count: digits)).prefix(digits))
     return text
+}
+
+/// Human durations: 42s, 3m 05s, 2h 07m, 3d 04h.
+func duration(_ seconds: Double) -> String {
+    let s = max(0, Int(seconds.rounded()))
+    if s < 60 { return "\(s)s" }
+    if s < 3600 { return "\(s / 60)m \(twoDigits(s % 60))s" }
+    if s < 86400 { return "\(s / 3600)h \(twoDigits(s % 3600 / 60))m" }
+    return "\(s / 86400)d \(twoDigits(s % 86400 / 3600))h"
+}
+
+private func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+/// Keeps the end of a path (the file name matters most) within `width` characters.
+func shortened(_ text: String, to width: Int) -> String {
+    text.count <= width ? text : "…" + String(text.suffix(width - 1))
 }

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Neural
 import SRGAN
+import Training
 
 struct TrainBench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +24,7 @@ struct TrainBench: ParsableCommand {
     var steps: Int = 3
 
     @Option(help: "Convolution algorithm for the stride-1 3×3 layers of both networks: direct, winograd or auto.")
-    var algorithm: String = "auto"
+    var algorithm: AlgorithmChoice = .auto
 
     @Flag(help: "Measure only the generator-only step.")
     var generatorOnly = false
@@ -43,12 +44,16 @@ struct TrainBench: ParsableCommand {
             + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
+    func validate() throws {
+        guard crop >= 4, crop % 4 == 0 else { throw ValidationError("--crop must be a multiple of 4") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+    }
+
     func run() throws {
         try reportingFailures {
-            guard let alg = Convolution.Algorithm(rawValue: algorithm) else {
-                throw ValidationError("--algorithm must be direct, winograd or auto")
-            }
-            guard crop % 4 == 0 else { throw ValidationError("--crop must be a multiple of 4") }
+            let alg = algorithm.algorithm
             let engine = try Engine(threads: threads)
             let low = crop / 4
             var rng = SystemRandomNumberGenerator()

@@ -1,5 +1,6 @@
 /// `enhance-ctl upscale IN OUT`: one image, start to finish.
 import ArgumentParser
+import Common
 import Foundation
 import SRGAN
 import Upscaling
@@ -15,35 +16,33 @@ struct Upscale: ParsableCommand {
     @Argument(help: "The output image; its extension (.png, .jpg, .jpeg) picks the format.")
     var output: String
 
-    @Option(help: "Model file (default: the installed SRGAN generator).")
-    var model: String?
+    @OptionGroup var modelOptions: ModelOptions
 
     @Option(help: "Tile size in input pixels; memory grows with its square.")
-    var tile: Int = TiledUpscaler.defaultTile
+    var tile: Int = Defaults.tile
 
     @Option(help: "Overlap between neighbouring tiles, in input pixels.")
-    var overlap: Int = TiledUpscaler.defaultOverlap
-
-    @Option(help: "CPU threads for the network (default: all cores).")
-    var threads: Int?
+    var overlap: Int = Defaults.overlap
 
     @Option(help: "JPEG output quality, 1–100.")
-    var quality: Int = 92
+    var quality: Int = Defaults.jpegQuality
 
     @Option(help: "Refuse inputs with more pixels than this (checked from the header).")
-    var maxPixels: Int = 100_000_000
+    var maxPixels: Int = Defaults.maxInputPixels
 
     func validate() throws {
-        guard tile >= 16 else { throw ValidationError("--tile must be at least 16") }
-        guard overlap >= 0, overlap < tile / 2 else { throw ValidationError("--overlap must be between 0 and half the tile") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard Defaults.tileRange.contains(tile) else {
+            throw ValidationError("--tile must be between \(Defaults.tileRange.lowerBound) and \(Defaults.tileRange.upperBound)")
+        }
+        guard Defaults.overlapRange(tile: tile).contains(overlap) else {
+            throw ValidationError("--overlap must be between 0 and \(Defaults.overlapRange(tile: tile).upperBound) (less than half the tile)")
+        }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100") }
     }
 
     func run() throws {
         try reportingFailures {
-            let path = try ModelLocator.resolve(model)
-            let generator = try Generator(contentsOf: path, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            let generator = try Generator(contentsOf: try modelOptions.modelPath(), threads: modelOptions.threadCount)
             var options = UpscaleOptions()
             options.tile = tile
             options.overlap = overlap

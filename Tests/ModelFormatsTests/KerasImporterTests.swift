@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Hashing
 @testable import ModelFormats
 
 /// The importer's behaviour on files made here: the VGG19 layout (no real

@@ -1,6 +1,7 @@
 /// `enhance-ctl fine-tune` as a person runs it: the real binary, the installed models, real files.
 import Testing
 import Foundation
+import Hashing
 import ModelFormats
 import TestSupport
 

@@ -3,6 +3,7 @@
 import Foundation
 import ModelFormats
 import Neural
+import SRGAN
 
 /// Every tensor a training graph saves: learnable parameters (Adam updates them) and batch-norm
 /// running statistics (not learned, but part of the model). Order is fixed by the graph, so

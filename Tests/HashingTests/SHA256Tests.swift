@@ -1,8 +1,10 @@
 import Foundation
+import Hashing
 import Testing
-@testable import ModelFormats
+import TestSupport
 
-/// Our own SHA-256, checked against the FIPS 180-4 / NIST example vectors.
+/// SHA-256 through our `Hashing` face of swift-crypto, checked against the FIPS 180-4 / NIST
+/// example vectors, and streaming (pieces, files larger than one read) against one-shot hashing.
 @Suite("SHA-256")
 struct SHA256Tests {
     @Test("NIST vectors", arguments: [
@@ -53,9 +55,29 @@ struct SHA256Tests {
 
     @Test("a file digest matches hashing its bytes")
     func fileDigest() throws {
-        let directory = try TemporaryDirectory()
-        let bytes = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 % 251) }
-        let path = try directory.write(bytes, to: "blob")
+        let directory = try TestEnvironment.temporaryDirectory("hashing")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Three and a bit reads' worth, so chunk boundaries fall inside the file.
+        let bytes = (0..<(3 * SHA256.chunkSize + 4321)).map { UInt8(truncatingIfNeeded: $0 % 251) }
+        let path = directory.appendingPathComponent("blob").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
         #expect(try SHA256.hexDigest(ofFile: path) == SHA256.hex(SHA256.hash(bytes)))
+        #expect(try SHA256.hexDigest(ofFile: path) == SHA256.hexDigest(of: bytes))
+    }
+
+    @Test("an empty file hashes to the empty message's digest")
+    func emptyFile() throws {
+        let directory = try TestEnvironment.temporaryDirectory("hashing")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("empty").path
+        try Data().write(to: URL(fileURLWithPath: path))
+        #expect(try SHA256.hexDigest(ofFile: path) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    @Test("a missing file is an error naming it")
+    func missingFile() {
+        let error = #expect(throws: HashingError.self) { _ = try SHA256.hexDigest(ofFile: "/nonexistent/photo.jpg") }
+        #expect(error?.file == "/nonexistent/photo.jpg")
+        #expect(error?.description.hasPrefix("/nonexistent/photo.jpg: cannot open for hashing: ") == true)
     }
 }

@@ -5,6 +5,7 @@ import Testing
 import ModelFormats
 import Neural
 import SRGAN
+import Training
 import TestSupport
 
 /// `Σ r ⊙ output` in double, and its gradient `r` handed to the graph.

@@ -1,0 +1,7 @@
+/// `bench memory --format`: the image format the measured upscales write.
+import ArgumentParser
+
+enum OutputFormatChoice: String, CaseIterable, ExpressibleByArgument {
+    case jpg
+    case png
+}
