@@ -3,7 +3,7 @@ import CDNNL
 
 /// A convolution primitive for one input shape.
 ///
-/// Activations keep whatever layout the caller fixes (normally `nChw16c`, so no reorders happen
+/// Activations keep whatever layout the caller fixes (normally `blocked` (nChw16c or nChw8c), so no reorders happen
 /// between layers); the weights' layout is left to oneDNN and `makeWeights` reorders the
 /// HWIO kernels of a weight file into it once, at load time.
 public final class Convolution: @unchecked Sendable {
@@ -28,7 +28,7 @@ public final class Convolution: @unchecked Sendable {
     /// AVX-512 cores only: on an AVX2 machine (AMD Zen 3, say) asking for it explicitly fails
     /// with "unimplemented", and `.auto` quietly takes the direct algorithm.
     public static func winogradIsAvailable(engine: Engine) -> Bool {
-        let probe = TensorDesc([1, 64, 8, 8], .nChw16c)
+        let probe = TensorDesc([1, 64, 8, 8], .blocked)
         return (try? Convolution(engine: engine, source: probe, destination: probe, kernel: 3, padding: 1,
                                  algorithm: .winograd)) != nil
     }

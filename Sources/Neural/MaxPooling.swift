@@ -13,7 +13,7 @@ public final class MaxPooling: @unchecked Sendable {
 
     public init(engine: Engine, source: TensorDesc) throws {
         let d = source.dims
-        let dst = TensorDesc([d[0], d[1], d[2] / 2, d[3] / 2], .nChw16c)
+        let dst = TensorDesc([d[0], d[1], d[2] / 2, d[3] / 2], .blocked)
         let (strides, kernel, pad): ([Int64], [Int64], [Int64]) = ([2, 2], [2, 2], [0, 0])
         let what = "2×2 max pooling over \(d)"
         var desc = dnnl_pooling_desc_t()

@@ -4,10 +4,10 @@ import CDNNL
 
 /// `out[n, c, 2h+i, 2w+j] = in[n, (2i+j)·C + c, h, w]` for `C` output channels.
 ///
-/// No custom kernel: both tensors are `nChw16c`, and a reorder between two strided views of
-/// their buffers — indexed by `(n, i, j, channel block, h, w, lane)` — moves every value to its
-/// place. This needs `C` to be a multiple of 16, so that a channel's block and lane do not depend
-/// on `(i, j)`. The backward is the same permutation run the other way: the gradient of a
+/// No custom kernel: both tensors are `blocked` (L = `TensorDesc.channelBlock` lanes), and a
+/// reorder between two strided views of their buffers — indexed by `(n, i, j, channel block, h,
+/// w, lane)` — moves every value to its place. This needs `C` to be a multiple of L, so that a
+/// channel's block and lane do not depend on `(i, j)`. The backward is the same permutation run the other way: the gradient of a
 /// permutation is its inverse.
 public final class PixelShuffle: @unchecked Sendable {
     public let source: TensorDesc
@@ -19,16 +19,17 @@ public final class PixelShuffle: @unchecked Sendable {
     private let engine: Engine
 
     public init(engine: Engine, batch: Int = 1, channels: Int, height: Int, width: Int) throws {
-        precondition(channels % 16 == 0, "pixel shuffle needs a multiple of 16 output channels")
-        let (h, w, blocks) = (height, width, channels / 16)
-        source = TensorDesc([batch, 4 * channels, h, w], .nChw16c)
-        destination = TensorDesc([batch, channels, 2 * h, 2 * w], .nChw16c)
-        let plane = h * w * 16
+        let lanes = TensorDesc.channelBlock
+        precondition(channels % lanes == 0, "pixel shuffle needs a multiple of \(lanes) output channels")
+        let (h, w, blocks) = (height, width, channels / lanes)
+        source = TensorDesc([batch, 4 * channels, h, w], .blocked)
+        destination = TensorDesc([batch, channels, 2 * h, 2 * w], .blocked)
+        let plane = h * w * lanes
         let image = 4 * blocks * plane
         // Indexed (n, i, j, channel block, h, w, lane) in both buffers.
-        let dims = [batch, 2, 2, blocks, h, w, 16]
-        packed = TensorDesc(dims, strides: [image, 2 * blocks * plane, blocks * plane, plane, w * 16, 16, 1])
-        spread = TensorDesc(dims, strides: [image, 2 * w * 16, 16, 4 * plane, 4 * w * 16, 32, 1])
+        let dims = [batch, 2, 2, blocks, h, w, lanes]
+        packed = TensorDesc(dims, strides: [image, 2 * blocks * plane, blocks * plane, plane, w * lanes, lanes, 1])
+        spread = TensorDesc(dims, strides: [image, 2 * w * lanes, lanes, 4 * plane, 4 * w * lanes, 2 * lanes, 1])
         forwardReorder = try Reorder(from: packed, to: spread, engine: engine)
         backwardReorder = try Reorder(from: spread, to: packed, engine: engine)
         self.engine = engine

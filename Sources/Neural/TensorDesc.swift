@@ -6,15 +6,23 @@ import CDNNL
 public struct TensorDesc: @unchecked Sendable {
     var raw: dnnl_memory_desc_t
 
+    /// Channels per block of the `blocked` activation layout: 16 on AVX-512 cores (`nChw16c`), 8
+    /// on AVX2-only ones (`nChw8c`). oneDNN 2.6 has jit kernels for each ISA's own block size
+    /// only; anything else silently runs reference code (seen on an AMD Zen 3: every convolution
+    /// `ref:any`, four minutes for a 24×20 photo).
+    public static let channelBlock: Int = dnnl_get_effective_cpu_isa().rawValue >= dnnl_cpu_isa_avx512_core.rawValue ? 16 : 8
+
     /// Layouts used by this project. `any` lets a primitive choose (normally a blocked layout).
+    /// `blocked` is the activation layout kept from the first layer to the last: channels in
+    /// blocks of `channelBlock`, the block innermost.
     public enum Layout: Sendable {
-        case any, nchw, nhwc, nChw16c, oihw, hwio, x, nc, io
+        case any, nchw, nhwc, blocked, oihw, hwio, x, nc, io
         var tag: dnnl_format_tag_t {
             switch self {
             case .any: return dnnl_format_tag_any
             case .nchw: return dnnl_nchw
             case .nhwc: return dnnl_nhwc
-            case .nChw16c: return dnnl_nChw16c
+            case .blocked: return TensorDesc.channelBlock == 16 ? dnnl_nChw16c : dnnl_nChw8c
             case .oihw: return dnnl_oihw
             case .hwio: return dnnl_hwio
             case .x: return dnnl_x
@@ -70,14 +78,14 @@ public struct TensorDesc: @unchecked Sendable {
         return (last + 1) * MemoryLayout<Float>.size
     }
 
-    /// True for oneDNN's `nChw16c`: channels in blocks of 16, the layout the pixel-shuffle views
-    /// assume.
-    public var isChannelBlocked16: Bool {
+    /// True for the `blocked` layout (channels in blocks of `channelBlock`), which the
+    /// pixel-shuffle views assume.
+    public var isChannelBlocked: Bool {
         guard raw.format_kind == dnnl_blocked, raw.ndims == 4 else { return false }
         let blocking = raw.format_desc.blocking
         let block = withUnsafeBytes(of: blocking.inner_blks) { $0.bindMemory(to: Int64.self)[0] }
         let index = withUnsafeBytes(of: blocking.inner_idxs) { $0.bindMemory(to: Int64.self)[0] }
-        return blocking.inner_nblks == 1 && block == 16 && index == 1
+        return blocking.inner_nblks == 1 && block == TensorDesc.channelBlock && index == 1
     }
 
     public static func == (lhs: TensorDesc, rhs: TensorDesc) -> Bool {

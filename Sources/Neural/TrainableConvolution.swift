@@ -8,7 +8,7 @@ import CDNNL
 /// the odd pixel of padding there), which the discriminator's strided layers depend on; oneDNN's
 /// separate left and right padding express it exactly.
 ///
-/// Layouts: pass concrete activation layouts (`nChw16c` between layers, `nchw` for 3-channel
+/// Layouts: pass concrete activation layouts (`blocked` between layers, `nchw` for 3-channel
 /// images) or `.any` to let oneDNN choose; the backward primitives are created with the forward
 /// one as hint and must agree with it on every activation layout (checked at creation). The
 /// weights' layout is oneDNN's choice; gradients are produced in the same layout, reordering if
@@ -43,8 +43,8 @@ public final class TrainableConvolution: @unchecked Sendable {
     }
 
     public init(engine: Engine, batch: Int, inChannels ic: Int, outChannels oc: Int, height: Int, width: Int,
-                kernel: Int, stride: Int = 1, sourceLayout: TensorDesc.Layout = .nChw16c,
-                destinationLayout: TensorDesc.Layout = .nChw16c, algorithm: Convolution.Algorithm = .direct) throws {
+                kernel: Int, stride: Int = 1, sourceLayout: TensorDesc.Layout = .blocked,
+                destinationLayout: TensorDesc.Layout = .blocked, algorithm: Convolution.Algorithm = .direct) throws {
         let (oh, padTop, padBottom) = Self.samePadding(size: height, kernel: kernel, stride: stride)
         let (ow, padLeft, padRight) = Self.samePadding(size: width, kernel: kernel, stride: stride)
         let src = TensorDesc([batch, ic, height, width], sourceLayout)
@@ -89,7 +89,7 @@ public final class TrainableConvolution: @unchecked Sendable {
         // layout: let oneDNN choose and reorder the (small) kernel before each backward-data.
         // For 3-channel plain sources (the first layer of the discriminator and of VGG) oneDNN
         // 2.6 only has reference code into a plain gradient, but a jit kernel into a
-        // channel-blocked one: then the input gradient comes out in `nChw16c` (`diffSource`).
+        // channel-blocked one: then the input gradient comes out in `blocked` (`diffSource`).
         func backwardData(_ diffSource: TensorDesc) throws -> Primitive {
             var desc = dnnl_convolution_desc_t()
             var s = diffSource.raw, w = weightsAny.raw, d = chosenDst.raw
@@ -100,8 +100,8 @@ public final class TrainableConvolution: @unchecked Sendable {
             }
         }
         var bwdData = try backwardData(chosenSrc)
-        if bwdData.implementation.hasPrefix("ref"), !chosenSrc.isChannelBlocked16,
-           let blocked = try? backwardData(TensorDesc([batch, ic, height, width], .nChw16c)),
+        if bwdData.implementation.hasPrefix("ref"), !chosenSrc.isChannelBlocked,
+           let blocked = try? backwardData(TensorDesc([batch, ic, height, width], .blocked)),
            !blocked.implementation.hasPrefix("ref") {
             bwdData = blocked
         }

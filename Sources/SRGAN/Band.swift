@@ -30,7 +30,7 @@ final class Band {
     private let upsamplingImageRows: Range<Int>
     private let tailImageRows: Range<Int>
 
-    /// `lowUpsampled` is the first upsampling's output (256 channels at H×W, `nChw16c`, PReLU
+    /// `lowUpsampled` is the first upsampling's output (256 channels at H×W, `blocked`, PReLU
     /// applied); `outputs` the two upsampling output buffers; `reorder` makes (or reuses) the
     /// reorder between two descriptors.
     init(_ k: Int, geometry g: BandGeometry, lowUpsampled: Memory, upsamplingInput: Memory,
@@ -46,27 +46,29 @@ final class Band {
                         from: try Memory(view: s, of: source, offset: sourceOffset, engine: engine),
                         into: try Memory(view: t, of: target, offset: targetOffset, engine: engine))
         }
-        // 2×-scale channel 16cb + lane at (2y+i, 2x+j) is channel (2i+j)·64 + 16cb + lane at (y, x)
+        // L lanes per channel block (`TensorDesc.channelBlock`), nb blocks per 64 features.
+        let L = TensorDesc.channelBlock, nb = 64 / L
+        // 2×-scale channel L·cb + lane at (2y+i, 2x+j) is channel (2i+j)·64 + L·cb + lane at (y, x)
         // one scale down (TensorFlow's depth_to_space order); indices (i, j, cb, lane, y, x).
-        func shuffled(rows: Int, columns: Int) -> [Int] { [2, 2, 4, 16, rows, columns] }
+        func shuffled(rows: Int, columns: Int) -> [Int] { [2, 2, nb, L, rows, columns] }
 
         // First shuffle: 2×-scale rows [kb − 1, kb + b + 1) of the input buffer; rows kb…kb+b−1
         // are whole low-resolution rows, the two halo rows are half rows.
-        let p0 = h * w * 16, rv = (2 * w + 2) * 16, qv = (b + 2) * rv
-        let lowStrides = [8 * p0, 4 * p0, p0, 1, w * 16, 16]
-        let inStrides = [rv, 16, qv, 1, 2 * rv, 32]
+        let p0 = h * w * L, rv = (2 * w + 2) * L, qv = (b + 2) * rv
+        let lowStrides = [2 * nb * p0, nb * p0, p0, 1, w * L, L]
+        let inStrides = [rv, L, qv, 1, 2 * rv, 2 * L]
         let first = k * b - 1, end = min(k * b + b, 2 * h)
         upsamplingImageRows = (max(0, first) - first) ..< (min(2 * h, first + b + 2) - first)
         upsamples = end > k * b
         var shuffleIn: [Move] = []
         if upsamples {
-            shuffleIn.append(try move(shuffled(rows: (end - k * b) / 2, columns: w), from: lowUpsampled, lowStrides, at: k * b / 2 * w * 16,
-                                      into: upsamplingInput, inStrides, at: rv + 16))
+            shuffleIn.append(try move(shuffled(rows: (end - k * b) / 2, columns: w), from: lowUpsampled, lowStrides, at: k * b / 2 * w * L,
+                                      into: upsamplingInput, inStrides, at: rv + L))
         }
         // A half row: (j, cb, lane, x) of sub-row i.
         func halfRow(lowRow: Int, i: Int, bufferRow: Int) throws -> Move {
-            try move([2, 4, 16, w], from: lowUpsampled, [4 * p0, p0, 1, 16], at: i * 8 * p0 + lowRow * w * 16,
-                     into: upsamplingInput, [16, qv, 1, 32], at: bufferRow * rv + 16)
+            try move([2, nb, L, w], from: lowUpsampled, [nb * p0, p0, 1, L], at: i * 2 * nb * p0 + lowRow * w * L,
+                     into: upsamplingInput, [L, qv, 1, 2 * L], at: bufferRow * rv + L)
         }
         if upsamples && first >= 0 { shuffleIn.append(try halfRow(lowRow: first / 2, i: 1, bufferRow: 0)) }
         if upsamples && end < 2 * h { shuffleIn.append(try halfRow(lowRow: end / 2, i: 0, bufferRow: b + 1)) }
@@ -74,19 +76,19 @@ final class Band {
 
         // Second shuffle: 4×-scale rows [kB − 2, kB + B) of the tail's input buffer are 2×-scale
         // rows kb − 1 (the band before's last) and kb…kb+b−1 (this band's).
-        let pu = b * 2 * w * 16, rt = (g.width + 8) * 16, qt = (bb + 2) * rt
-        let upStrides = [8 * pu, 4 * pu, pu, 1, 2 * w * 16, 16]
-        let tailStrides = [rt, 16, qt, 1, 2 * rt, 32]
+        let pu = b * 2 * w * L, rt = (g.width + 8) * L, qt = (bb + 2) * rt
+        let upStrides = [2 * nb * pu, nb * pu, pu, 1, 2 * w * L, L]
+        let tailStrides = [rt, L, qt, 1, 2 * rt, 2 * L]
         let top = k * bb - 2
         tailImageRows = (max(0, top) - top) ..< (min(g.height, top + bb + 2) - top)
         var shuffleOut: [Move] = []
         if upsamples {
             shuffleOut.append(try move(shuffled(rows: end - k * b, columns: 2 * w), from: upsampled, upStrides, at: 0,
-                                       into: tailInput, tailStrides, at: 2 * rt + 4 * 16))
+                                       into: tailInput, tailStrides, at: 2 * rt + 4 * L))
         }
         if k > 0 && first < 2 * h {
-            shuffleOut.append(try move(shuffled(rows: 1, columns: 2 * w), from: outputs[(k - 1) % 2], upStrides, at: (b - 1) * 2 * w * 16,
-                                       into: tailInput, tailStrides, at: 4 * 16))
+            shuffleOut.append(try move(shuffled(rows: 1, columns: 2 * w), from: outputs[(k - 1) % 2], upStrides, at: (b - 1) * 2 * w * L,
+                                       into: tailInput, tailStrides, at: 4 * L))
         }
         self.shuffleOut = shuffleOut
     }
@@ -99,9 +101,10 @@ final class Band {
 
     private static func clear(_ memory: Memory, margin columns: Int, imageRows: Range<Int>) {
         let dims = memory.desc.dims, rows = dims[2]
-        let rowFloats = dims[3] * 16, margin = columns * 16
+        let L = TensorDesc.channelBlock
+        let rowFloats = dims[3] * L, margin = columns * L
         let base = memory.floats.baseAddress!
-        for block in 0..<(dims[1] / 16) {
+        for block in 0..<(dims[1] / L) {
             for row in 0..<rows {
                 let start = base + (block * rows + row) * rowFloats
                 if imageRows.contains(row) {

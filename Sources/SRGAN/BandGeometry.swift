@@ -42,16 +42,16 @@ struct BandGeometry {
 
     /// The upsampling convolution's input: 2×-scale rows [kb − 1, kb + b + 1); column x at x + 1.
     func upsamplingInput(channels: Int) -> TensorDesc {
-        TensorDesc([1, channels, upsampledRows + 2, 2 * lowWidth + 2], .nChw16c)
+        TensorDesc([1, channels, upsampledRows + 2, 2 * lowWidth + 2], .blocked)
     }
     /// Its output: 2×-scale rows [kb, kb + b).
     func upsamplingOutput(channels: Int) -> TensorDesc {
-        TensorDesc([1, channels, upsampledRows, 2 * lowWidth], .nChw16c)
+        TensorDesc([1, channels, upsampledRows, 2 * lowWidth], .blocked)
     }
     /// The tail's input: 4×-scale rows [kB − 2, kB + B); column x at x + 4.
-    func tailInput(channels: Int) -> TensorDesc { TensorDesc([1, channels, bandRows + 2, width + 8], .nChw16c) }
+    func tailInput(channels: Int) -> TensorDesc { TensorDesc([1, channels, bandRows + 2, width + 8], .blocked) }
     /// The tail's output Z: rows `zRows(k)`; column x′ (−3…width + 2) at x′ + 3.
-    func tailOutput(channels: Int) -> TensorDesc { TensorDesc([1, channels, bandRows, width + 6], .nChw16c) }
+    func tailOutput(channels: Int) -> TensorDesc { TensorDesc([1, channels, bandRows, width + 6], .blocked) }
 
     /// Adds one band's shifted Z into `output` (height×width×3, interleaved RGB, holding the bias
     /// before the first band): pixel (y, x) gets Z channel `channel(p, q, c)` at (y + 3p, x + 3q).
@@ -59,14 +59,15 @@ struct BandGeometry {
     /// floats) takes the additions that fall outside the image.
     func accumulate(_ z: UnsafePointer<Float>, band: Range<Int>, into output: UnsafeMutablePointer<Float>,
                     spare: UnsafeMutablePointer<Float>) {
-        let rowStride = (width + 6) * 16, blockStride = bandRows * rowStride
+        let L = TensorDesc.channelBlock
+        let rowStride = (width + 6) * L, blockStride = bandRows * rowStride
         // o[(p + 1)·9 + (q + 1)·3 + c]: where channel(p, q, c) of the Z pixel at x′ = x + 3q lies,
         // from Z column x − 3.
         let o: [Int] = (-1...1).flatMap { p in
             (-1...1).flatMap { q in
                 (0..<3).map { c in
                     let j = TailSplitting.channel(p: p, q: q, colour: c)
-                    return 48 * (q + 1) + (j / 16) * blockStride + j % 16
+                    return 3 * L * (q + 1) + (j / L) * blockStride + j % L
                 }
             }
         }
@@ -91,7 +92,7 @@ struct BandGeometry {
                 below[0] += pixel[b0] + pixel[b3] + pixel[b6]
                 below[1] += pixel[b1] + pixel[b4] + pixel[b7]
                 below[2] += pixel[b2] + pixel[b5] + pixel[b8]
-                pixel += 16
+                pixel += L
                 (above, here, below) = (above + 3, here + 3, below + 3)
             }
         }

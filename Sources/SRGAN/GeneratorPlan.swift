@@ -5,7 +5,7 @@ import Neural
 /// The generator compiled for one H×W input: oneDNN primitives created once, weights reordered
 /// into the layouts those primitives chose, and one arena for all activations.
 ///
-/// Activations are `nChw16c` from the first layer to the last; the only layout changes are at the
+/// Activations are `blocked` (nChw16c or nChw8c) from the first layer to the last; the only layout changes are at the
 /// input, at the two pixel shuffles (strided-view reorders) and at the output, which the tail's
 /// shifted sum writes as interleaved RGB.
 ///
@@ -30,7 +30,9 @@ final class GeneratorPlan {
 
     private let inputView: TensorDesc
     private let inputReorder: Reorder?
+    /// The reorder's target (a view into `headInputBuffer` on AVX2) and what the head reads.
     private let headInput: Memory?
+    private let headInputBuffer: Memory?
     private let head: Convolution
     private let conv: Convolution
     private let convAdd: Convolution
@@ -68,22 +70,39 @@ final class GeneratorPlan {
          engine: Engine, algorithm: Convolution.Algorithm) throws {
         (height, width, self.engine) = (h, w, engine)
         let f = GeneratorWeights.features
-        let lr64 = TensorDesc([1, f, h, w], .nChw16c)
-        let lr256 = TensorDesc([1, 4 * f, h, w], .nChw16c)
+        let lr64 = TensorDesc([1, f, h, w], .blocked)
+        let lr256 = TensorDesc([1, 4 * f, h, w], .blocked)
         let geometry = BandGeometry(lowHeight: h, lowWidth: w, maxBandRows: Self.bandRows)
         self.geometry = geometry
 
-        // Input: the caller's H×W×3 floats (NHWC); the head convolution picks its own layout for
-        // a 3-channel source and we reorder into it only if it differs.
+        // Input: the caller's H×W×3 floats (NHWC). On AVX-512 the head convolution picks its
+        // own layout for a 3-channel source and we reorder into it only if it differs. On AVX2,
+        // oneDNN 2.6's jit kernel refuses a left padding wider than its 3-column register block
+        // (the head pads by 4) and only reference code remains (68 ms at 24×20, 9 s at 256²):
+        // there the input is reordered into the middle of a plain NCHW buffer with a zero
+        // margin of 4, and the convolution runs unpadded.
         inputView = TensorDesc([1, 3, h, w], .nhwc)
-        head = try Convolution(engine: engine, source: TensorDesc([1, 3, h, w], .any), destination: lr64,
-                               kernel: 9, padding: 4, algorithm: .direct)
-        if head.source == inputView {
-            inputReorder = nil
-            headInput = nil
+        if TensorDesc.channelBlock == 16 {
+            head = try Convolution(engine: engine, source: TensorDesc([1, 3, h, w], .any), destination: lr64,
+                                   kernel: 9, padding: 4, algorithm: .direct)
+            if head.source == inputView {
+                inputReorder = nil
+                headInput = nil
+            } else {
+                inputReorder = try Reorder(from: inputView, to: head.source, engine: engine)
+                headInput = try Memory(head.source, engine: engine)
+            }
+            headInputBuffer = headInput
         } else {
-            inputReorder = try Reorder(from: inputView, to: head.source, engine: engine)
-            headInput = try Memory(head.source, engine: engine)
+            let (ph, pw) = (h + 8, w + 8)
+            head = try Convolution(engine: engine, source: TensorDesc([1, 3, ph, pw], .nchw), destination: lr64,
+                                   kernel: 9, padding: 0, algorithm: .direct)
+            let buffer = try Memory(head.source, engine: engine)
+            buffer.floats.update(repeating: 0)
+            let interior = TensorDesc([1, 3, h, w], strides: [3 * ph * pw, ph * pw, pw, 1])
+            inputReorder = try Reorder(from: inputView, to: interior, engine: engine)
+            headInput = try Memory(view: interior, of: buffer, offset: 4 * pw + 4, engine: engine)
+            headInputBuffer = buffer
         }
         func conv3x3(_ source: TensorDesc, _ destination: TensorDesc, _ postOps: [PostOp] = []) throws -> Convolution {
             try Convolution(engine: engine, source: source, destination: destination, kernel: 3, padding: 1,
@@ -186,9 +205,9 @@ final class GeneratorPlan {
         let source = try Memory(inputView, engine: engine, borrowing: UnsafeMutableRawPointer(mutating: input))
         let destination = try Memory(outputView, engine: engine, borrowing: output)
         var headSource = source
-        if let inputReorder, let headInput {
+        if let inputReorder, let headInput, let headInputBuffer {
             try inputReorder.execute(source, headInput, scratchpad: scratchpad)
-            headSource = headInput
+            headSource = headInputBuffer
         }
         try head.forward(headSource, headWeights, into: x1, scratchpad: scratchpad)
         try prelu64.forward(x1, slopes: headSlopes, into: x1, scratchpad: scratchpad)

@@ -57,7 +57,7 @@ public final class TrainableDiscriminator: @unchecked Sendable {
             let out = f << (i / 2), stride = i % 2 == 1 ? 2 : 1
             let conv = try TrainableConvolution(engine: engine, batch: batch, inChannels: channels, outChannels: out,
                                                 height: size, width: size, kernel: 3, stride: stride,
-                                                sourceLayout: i == 0 ? .nchw : .nChw16c,
+                                                sourceLayout: i == 0 ? .nchw : .blocked,
                                                 algorithm: i > 0 && stride == 1 ? configuration.algorithm : .direct)
             let params = try conv.makeParameters(name: "block.\(i).conv")
             set.add(params, kernel: 3, in: channels, out: out)

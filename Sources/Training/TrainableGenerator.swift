@@ -97,10 +97,10 @@ public final class TrainableGenerator: @unchecked Sendable {
 
     public init(batch: Int, height: Int, width: Int, configuration: Configuration = .init(), engine: Engine) throws {
         let (n, f, alg) = (batch, configuration.features, configuration.algorithm)
-        precondition(f % 16 == 0, "features must be a multiple of 16")
+        precondition(f % TensorDesc.channelBlock == 0, "features must be a multiple of \(TensorDesc.channelBlock)")
         self.configuration = configuration
         (self.batch, self.height, self.width, self.engine) = (batch, height, width, engine)
-        let low = TensorDesc([n, f, height, width], .nChw16c)
+        let low = TensorDesc([n, f, height, width], .blocked)
 
         head = try TrainableConvolution(engine: engine, batch: n, inChannels: 3, outChannels: f, height: height,
                                         width: width, kernel: 9, sourceLayout: .nchw, algorithm: .direct)
@@ -116,17 +116,17 @@ public final class TrainableGenerator: @unchecked Sendable {
             upConv.append(try TrainableConvolution(engine: engine, batch: n, inChannels: f, outChannels: 4 * f,
                                                    height: hh, width: ww, kernel: 3, algorithm: alg))
             shuffle.append(try PixelShuffle(engine: engine, batch: n, channels: f, height: hh, width: ww))
-            upPReLU.append(try TrainablePReLU(engine: engine, data: TensorDesc([n, f, 2 * hh, 2 * ww], .nChw16c)))
+            upPReLU.append(try TrainablePReLU(engine: engine, data: TensorDesc([n, f, 2 * hh, 2 * ww], .blocked)))
         }
         (self.upConv, self.shuffle, self.upPReLU) = (upConv, shuffle, upPReLU)
         let (H, W) = (4 * height, 4 * width)
         // oneDNN 2.6 has only reference code for a channel-blocked source with a plain 3-channel
         // destination, so the tail is either blocked throughout (padded) or nhwc throughout.
-        let tailLayout: TensorDesc.Layout = configuration.plainTail ? .nhwc : .nChw16c
+        let tailLayout: TensorDesc.Layout = configuration.plainTail ? .nhwc : .blocked
         tail = try TrainableConvolution(engine: engine, batch: n, inChannels: f, outChannels: 3, height: H, width: W,
                                         kernel: 9, sourceLayout: tailLayout, destinationLayout: tailLayout,
                                         algorithm: .direct)
-        let wide = TensorDesc([n, f, H, W], .nChw16c)
+        let wide = TensorDesc([n, f, H, W], .blocked)
         if configuration.plainTail {
             tailInput = try Memory(tail.source, engine: engine)
             tailInputGradient = try Memory(tail.diffSource, engine: engine)

@@ -53,7 +53,7 @@ public final class TrainableVGG: @unchecked Sendable {
         var (channels, s) = (3, size)
         for (b, count) in configuration.convolutions.enumerated() {
             if b > 0 {
-                let pool = try MaxPooling(engine: engine, source: TensorDesc([batch, channels, s, s], .nChw16c))
+                let pool = try MaxPooling(engine: engine, source: TensorDesc([batch, channels, s, s], .blocked))
                 layers.append(.pool(pool))
                 s /= 2
             }
@@ -61,7 +61,7 @@ public final class TrainableVGG: @unchecked Sendable {
                 let out = configuration.widths[b]
                 let conv = try TrainableConvolution(engine: engine, batch: batch, inChannels: channels, outChannels: out,
                                                     height: s, width: s, kernel: 3,
-                                                    sourceLayout: layers.isEmpty ? .nchw : .nChw16c)
+                                                    sourceLayout: layers.isEmpty ? .nchw : .blocked)
                 let p = try conv.makeParameters(name: "block\(b + 1)_conv\(c + 1)")
                 set.add(p, kernel: 3, in: channels, out: out)
                 let relu = try TrainableActivation(engine: engine, data: conv.destination, function: .leakyReLU(slope: 0))

@@ -28,7 +28,7 @@ struct ConvolutionBench: ParsableCommand {
             for t in threads {
                 let engine = try Engine(threads: t)
                 for size in sizes {
-                    let desc = TensorDesc([1, channels, size, size], .nChw16c)
+                    let desc = TensorDesc([1, channels, size, size], .blocked)
                     let flop = 2.0 * Double(size * size * channels * channels * 9)
                     let rates = try [Convolution.Algorithm.direct, .winograd].map { algorithm in
                         let conv = try Convolution(engine: engine, source: desc, destination: desc, kernel: 3,
@@ -48,7 +48,7 @@ struct ConvolutionBench: ParsableCommand {
                     table.add(["\(size)²", "\(t)", fixed(rates[0], 0), fixed(rates[1], 0)])
                 }
             }
-            print("3×3 convolution 64→64, batch 1, nChw16c; medians of \(runs) runs")
+            print("3×3 convolution 64→64, batch 1, nChw\(TensorDesc.channelBlock)c; medians of \(runs) runs")
             print(table.render())
         }
     }

@@ -14,8 +14,8 @@ struct LayerTests {
         let x = randomValues(ic * h * w, seed: seed)
         let kernel = randomValues(k * k * ic * oc, scale: 0.2, seed: seed + 1)
         let bias = randomValues(oc, scale: 0.5, seed: seed + 2)
-        let srcDesc = TensorDesc([1, ic, h, w], ic % 16 == 0 ? .nChw16c : .any)
-        let conv = try Convolution(engine: engine, source: srcDesc, destination: TensorDesc([1, oc, h, w], .nChw16c),
+        let srcDesc = TensorDesc([1, ic, h, w], ic % 16 == 0 ? .blocked : .any)
+        let conv = try Convolution(engine: engine, source: srcDesc, destination: TensorDesc([1, oc, h, w], .blocked),
                                    kernel: k, padding: k / 2, algorithm: algorithm, postOps: postOps)
         let src = try Memory(conv.source, engine: engine)
         try src.store(x, from: .nchw, engine: engine)
@@ -80,7 +80,7 @@ struct LayerTests {
     func prelu() throws {
         let (c, h, w) = (64, 9, 10)
         let x = randomValues(c * h * w, seed: 21), slopes = randomValues(c, scale: 0.5, seed: 22)
-        let desc = TensorDesc([1, c, h, w], .nChw16c)
+        let desc = TensorDesc([1, c, h, w], .blocked)
         let layer = try PReLU(engine: engine, data: desc)
         #expect(!layer.implementation.hasPrefix("ref"), "fell back to \(layer.implementation)")
         let data = try Memory(desc, engine: engine)
@@ -93,7 +93,7 @@ struct LayerTests {
 
     @Test("element-wise tanh and linear rescaling, in place on blocked data")
     func eltwise() throws {
-        let desc = TensorDesc([1, 48, 5, 6], .nChw16c)
+        let desc = TensorDesc([1, 48, 5, 6], .blocked)
         let x = randomValues(48 * 5 * 6, scale: 3, seed: 51)
         let data = try Memory(desc, engine: engine)
         try data.store(x, from: .nchw, engine: engine)

@@ -44,7 +44,7 @@ struct TrainingLayerTests {
 
     struct ConvCase: CustomTestStringConvertible, Sendable {
         var ic: Int, oc: Int, k: Int, stride: Int, h: Int, w: Int
-        var src: TensorDesc.Layout = .nChw16c, dst: TensorDesc.Layout = .nChw16c
+        var src: TensorDesc.Layout = .blocked, dst: TensorDesc.Layout = .blocked
         var algorithm: Convolution.Algorithm = .direct
         var testDescription: String { "\(k)×\(k)/\(stride) \(ic)→\(oc) on \(h)×\(w) \(algorithm)" }
     }
@@ -123,7 +123,7 @@ struct TrainingLayerTests {
           arguments: [BatchNorm.Mode.batchStatistics, .frozenStatistics])
     func batchNorm(mode: BatchNorm.Mode) throws {
         let (n, c, h, w) = (3, 16, 4, 3)
-        let desc = TensorDesc([n, c, h, w], .nChw16c)
+        let desc = TensorDesc([n, c, h, w], .blocked)
         let bn = try BatchNorm(engine: engine, data: desc, epsilon: 0.001, momentum: 0.8, mode: mode)
         let p = try bn.makeParameters(name: "bn")
         let x = randomValues(n * c * h * w, scale: 2, seed: 12).map { $0 + 0.5 }
@@ -182,7 +182,7 @@ struct TrainingLayerTests {
     @Test("PReLU: input and slope gradients, sampled away from the kink at 0")
     func prelu() throws {
         let (n, c, h, w) = (2, 32, 3, 4)
-        let desc = TensorDesc([n, c, h, w], .nChw16c)
+        let desc = TensorDesc([n, c, h, w], .blocked)
         let layer = try TrainablePReLU(engine: engine, data: desc)
         let slopes = try layer.makeParameter(name: "p")
         let alpha = randomValues(c, scale: 0.3, seed: 21)
@@ -210,7 +210,7 @@ struct TrainingLayerTests {
         TrainableActivation.Function.leakyReLU(slope: 0.2), .leakyReLU(slope: 0), .tanh, .sigmoid,
     ])
     func activation(_ function: TrainableActivation.Function) throws {
-        let desc = TensorDesc([2, 16, 3, 5], .nChw16c)
+        let desc = TensorDesc([2, 16, 3, 5], .blocked)
         let layer = try TrainableActivation(engine: engine, data: desc, function: function)
         let x = randomValues(desc.elementCount, scale: 3, seed: 26)
         let r = randomValues(x.count, seed: 27)
@@ -237,7 +237,7 @@ struct TrainingLayerTests {
     @Test("dense layer after a 4-D source: Keras' HWC-flattened kernel, all three gradients")
     func denseAfterFlatten() throws {
         let (n, c, h, w, o) = (2, 16, 3, 2, 8)
-        let ip = try InnerProduct(engine: engine, source: TensorDesc([n, c, h, w], .nChw16c), outputs: o)
+        let ip = try InnerProduct(engine: engine, source: TensorDesc([n, c, h, w], .blocked), outputs: o)
         let (weight, bias) = try ip.makeParameters(name: "dense")
         let x = randomValues(n * c * h * w, seed: 29), kernel = randomValues(c * h * w * o, scale: 0.3, seed: 30)
         let b = randomValues(o, seed: 31), r = randomValues(n * o, seed: 32)
@@ -309,7 +309,7 @@ struct TrainingLayerTests {
     @Test("2×2 max pooling: forward picks each window's maximum, backward routes the gradient to it")
     func maxPooling() throws {
         let (n, c, h, w) = (2, 16, 6, 4)
-        let desc = TensorDesc([n, c, h, w], .nChw16c)
+        let desc = TensorDesc([n, c, h, w], .blocked)
         let pool = try MaxPooling(engine: engine, source: desc)
         // Distinct values, so no window has a tie and every gradient has one destination.
         let x = (0..<desc.elementCount).map { Float(($0 * 7919) % desc.elementCount) / 100 }
@@ -337,7 +337,7 @@ struct TrainingLayerTests {
 
     @Test("addition, in place: the residual add")
     func addition() throws {
-        let desc = TensorDesc([2, 16, 3, 3], .nChw16c)
+        let desc = TensorDesc([2, 16, 3, 3], .blocked)
         let add = try Addition(engine: engine, data: desc)
         let a = randomValues(desc.elementCount, seed: 42), b = randomValues(desc.elementCount, seed: 43)
         let ma = try memory(desc, a), mb = try memory(desc, b)
@@ -351,7 +351,7 @@ struct TrainingLayerTests {
         let n = 16
         var found: [(String, [String])] = []
         func conv(_ ic: Int, _ oc: Int, _ size: Int, k: Int = 3, s: Int = 1,
-                  src: TensorDesc.Layout = .nChw16c, dst: TensorDesc.Layout = .nChw16c) throws {
+                  src: TensorDesc.Layout = .blocked, dst: TensorDesc.Layout = .blocked) throws {
             let c = try TrainableConvolution(engine: engine, batch: n, inChannels: ic, outChannels: oc, height: size,
                                              width: size, kernel: k, stride: s, sourceLayout: src, destinationLayout: dst)
             found.append(("conv \(k)×\(k)/\(s) \(ic)→\(oc) at \(size)²", c.implementations))
@@ -366,7 +366,7 @@ struct TrainingLayerTests {
         try conv(3, 64, 96, src: .nchw)                 // discriminator / VGG first layer
         try conv(64, 64, 96, s: 2); try conv(64, 128, 48); try conv(128, 128, 48, s: 2)
         try conv(256, 256, 24, s: 2); try conv(256, 512, 12); try conv(512, 512, 12, s: 2)
-        let data = [TensorDesc([n, 64, 24, 24], .nChw16c), TensorDesc([n, 64, 96, 96], .nChw16c)]
+        let data = [TensorDesc([n, 64, 24, 24], .blocked), TensorDesc([n, 64, 96, 96], .blocked)]
         for d in data {
             found.append(("batch norm \(d.dims)", try BatchNorm(engine: engine, data: d, momentum: 0.8).implementations))
             found.append(("PReLU \(d.dims)", try TrainablePReLU(engine: engine, data: d).implementations))
@@ -376,7 +376,7 @@ struct TrainingLayerTests {
         }
         found.append(("tanh", try TrainableActivation(engine: engine, data: TensorDesc([n, 3, 96, 96], .nchw),
                                                       function: .tanh).implementations))
-        found.append(("dense 18432→1024", try InnerProduct(engine: engine, source: TensorDesc([n, 512, 6, 6], .nChw16c),
+        found.append(("dense 18432→1024", try InnerProduct(engine: engine, source: TensorDesc([n, 512, 6, 6], .blocked),
                                                            outputs: 1024).implementations))
         found.append(("dense 1024→1", try InnerProduct(engine: engine, source: TensorDesc([n, 1024], .nc),
                                                        outputs: 1).implementations))
