@@ -24,8 +24,9 @@ let package = Package(
 
         // Libraries, one concern each.
         .target(name: "Neural", dependencies: ["CDNNL"]),
-        .target(name: "Imaging", dependencies: ["CImageCodecs"]),
-        .target(name: "ModelFormats", dependencies: ["CHDF5"]),
+        .target(name: "Storage"),
+        .target(name: "Imaging", dependencies: ["CImageCodecs", "Storage"]),
+        .target(name: "ModelFormats", dependencies: ["CHDF5", "Storage"]),
         .target(name: "SRGAN", dependencies: ["Neural", "ModelFormats"]),
         .target(name: "Upscaling", dependencies: ["SRGAN", "Imaging"]),
         .target(name: "Training", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging"]),
@@ -36,14 +37,14 @@ let package = Package(
         .target(name: "Configuration"),
         .target(name: "FolderWatch"),
         .target(name: "Daemon", dependencies: ["Configuration", "JobQueue", "FolderWatch", "Upscaling", "SRGAN",
-                                               "Imaging", "ModelFormats"]),
+                                               "Imaging", "ModelFormats", "Storage"]),
 
         // What a person types.
         .executableTarget(
             name: "enhance-ctl",
             dependencies: [
                 "Upscaling", "SRGAN", "ModelFormats", "Imaging", "Neural",
-                "Training",
+                "Training", "Storage",
                 "JobQueue", "Configuration", "FolderWatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
