@@ -3,6 +3,7 @@ import Foundation
 import Imaging
 import JobQueue
 import SRGAN
+import Storage
 import Upscaling
 
 /// One worker thread: claims a job, enhances it with its own generator (generators are not
@@ -97,8 +98,7 @@ final class Worker: @unchecked Sendable {
             }
             let plan = OutputPlan(source: source, configuration: c)
             try FileManager.default.createDirectory(atPath: plan.directory, withIntermediateDirectories: true)
-            AtomicFile.removeStaleTemporaries(for: (plan.outputPath as NSString).lastPathComponent, in: plan.directory)
-            AtomicFile.removeStaleTemporaries(for: (plan.sidecarPath as NSString).lastPathComponent, in: plan.directory)
+            StaleTemporaries.remove(in: plan.directory)
 
             var provenance = Provenance(sourcePath: source, sourceSHA256: job.sha256, when: Date(),
                                         softwareAgent: "enhanced \(Daemon.version)", modelName: snapshot.model.name,
