@@ -60,6 +60,7 @@ let package = Package(
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Storage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Imaging"]),
         .testTarget(name: "SRGANTests", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "SRGAN", "Imaging", "TestSupport"],
