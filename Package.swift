@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CImageCodecs", "Storage"]),
         .target(name: "ModelFormats", dependencies: ["CHDF5", "Storage"]),
         .target(name: "SRGAN", dependencies: ["Neural", "ModelFormats"]),
-        .target(name: "Upscaling", dependencies: ["SRGAN", "Imaging"]),
+        .target(name: "Upscaling", dependencies: ["SRGAN", "Imaging", "Storage"]),
         .target(name: "Training", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging"]),
 
         // The daemon: a SQLite job queue (the only SQL), inotify watching, its configuration.
@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Imaging"]),
         .testTarget(name: "SRGANTests", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging", "TestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "SRGAN", "Imaging", "TestSupport"],
+        .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "SRGAN", "Imaging", "Storage", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "SRGAN", "Neural", "ModelFormats", "TestSupport"]),

@@ -70,9 +70,10 @@ public final class ImageWriter {
                                       format: info.format.codecFormat, quality: Int32(clamping: quality))
         var handle: OpaquePointer?
         var error = ic_error()
-        let status = file.descriptor < 0
-            ? IC_ERR_USAGE
-            : ic_encoder_open_fd(file.descriptor, &params, &handle, &error)
+        guard file.descriptor >= 0 else {
+            throw ImageError(.invalidArgument, path: path, detail: "the file to encode into was already committed or discarded")
+        }
+        let status = ic_encoder_open_fd(file.descriptor, &params, &handle, &error)
         guard status == IC_OK, let handle else {
             throw ImageError(status: status, error: error, path: path, writing: true)
         }
