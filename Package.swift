@@ -29,11 +29,12 @@ let package = Package(
         // Libraries, one concern each.
         .target(name: "Hashing", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Neural", dependencies: ["CDNNL"]),
-        .target(name: "Imaging", dependencies: ["CImageCodecs"]),
-        .target(name: "ModelFormats", dependencies: ["CHDF5", "Hashing"]),
+        .target(name: "Storage"),
+        .target(name: "Imaging", dependencies: ["CImageCodecs", "Storage"]),
+        .target(name: "ModelFormats", dependencies: ["CHDF5", "Hashing", "Storage"]),
         // Inference only; the training graphs are in Training, which the daemon does not link.
         .target(name: "SRGAN", dependencies: ["Neural", "ModelFormats"]),
-        .target(name: "Upscaling", dependencies: ["Common", "SRGAN", "Imaging"]),
+        .target(name: "Upscaling", dependencies: ["Common", "SRGAN", "Imaging", "Storage"]),
         .target(name: "Training", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging", "Hashing"]),
 
         // The daemon: a SQLite job queue (the only SQL), inotify watching, its configuration.
@@ -44,7 +45,7 @@ let package = Package(
         // A path becomes a job in one place, for the daemon and `enhance-ctl enqueue` alike.
         .target(name: "Intake", dependencies: ["JobQueue", "FolderWatch", "Hashing"]),
         .target(name: "Daemon", dependencies: ["Common", "Configuration", "JobQueue", "FolderWatch", "Intake",
-                                               "Upscaling", "SRGAN", "Imaging", "Hashing"]),
+                                               "Upscaling", "SRGAN", "Imaging", "Hashing", "Storage"]),
 
         // What a person types.
         .executableTarget(
@@ -52,7 +53,7 @@ let package = Package(
             dependencies: [
                 "Upscaling", "SRGAN", "ModelFormats", "Imaging", "Neural", "Hashing",
                 "Training",   // fine-tune and bench train only; the daemon never links it
-                "JobQueue", "Configuration", "FolderWatch", "Intake", "Common",
+                "Storage", "JobQueue", "Configuration", "FolderWatch", "Intake", "Common",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,12 +66,13 @@ let package = Package(
         // Shared by the test targets: naive layer definitions, fixture and binary locations.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "TestSupport"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Storage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HashingTests", dependencies: ["Hashing", "TestSupport"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "Hashing"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Imaging"]),
         .testTarget(name: "SRGANTests", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging", "TestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "SRGAN", "Imaging", "TestSupport"],
+        .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "SRGAN", "Imaging", "Storage", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "SRGAN", "Neural", "ModelFormats", "Hashing",

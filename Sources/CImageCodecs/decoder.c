@@ -24,16 +24,9 @@ static const char *foreign_format_name(const uint8_t *b, size_t n) {
     return NULL;
 }
 
-/* Opens without blocking (a FIFO would otherwise hang the daemon) and only
- * accepts regular files. Returns a FILE* or NULL with err filled in. */
-static FILE *open_regular_file(const char *path, ic_status *status, ic_error *err) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        int e = errno;
-        *status = IC_ERR_SYSTEM;
-        ic_error_set(err, e, "cannot open: %s", strerror(e));
-        return NULL;
-    }
+/* Accepts only a non-empty regular file on `fd` (which it takes over: closed on failure) and
+ * wraps it in a blocking FILE*. Returns NULL with err filled in. */
+static FILE *wrap_regular_file(int fd, ic_status *status, ic_error *err) {
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int e = errno;
@@ -61,7 +54,7 @@ static FILE *open_regular_file(const char *path, ic_status *status, ic_error *er
         return NULL;
     }
     int flags = fcntl(fd, F_GETFL);
-    if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    if (flags >= 0 && (flags & O_NONBLOCK)) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
     FILE *file = fdopen(fd, "rb");
     if (!file) {
         int e = errno;
@@ -71,6 +64,40 @@ static FILE *open_regular_file(const char *path, ic_status *status, ic_error *er
         return NULL;
     }
     return file;
+}
+
+/* Opens without blocking (a FIFO would otherwise hang the daemon) and only
+ * accepts regular files. Returns a FILE* or NULL with err filled in. */
+static FILE *open_regular_file(const char *path, ic_status *status, ic_error *err) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        int e = errno;
+        *status = IC_ERR_SYSTEM;
+        ic_error_set(err, e, "cannot open: %s", strerror(e));
+        return NULL;
+    }
+    return wrap_regular_file(fd, status, err);
+}
+
+/* A private duplicate of the caller's descriptor, rewound: fclose then closes only the
+ * duplicate. The duplicate shares the file offset with the caller's descriptor (dup(2)), so
+ * decoding starts from the first byte whatever was read before. */
+static FILE *open_descriptor(int fd, ic_status *status, ic_error *err) {
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) {
+        int e = errno;
+        *status = IC_ERR_SYSTEM;
+        ic_error_set(err, e, "cannot duplicate the descriptor: %s", strerror(e));
+        return NULL;
+    }
+    if (lseek(copy, 0, SEEK_SET) != 0) {
+        int e = errno;
+        close(copy);
+        *status = IC_ERR_SYSTEM;
+        ic_error_set(err, e, "cannot seek: %s", strerror(e));
+        return NULL;
+    }
+    return wrap_regular_file(copy, status, err);
 }
 
 static ic_status sniff_format(FILE *file, ic_format *format, ic_error *err) {
@@ -112,6 +139,8 @@ static ic_status sniff_format(FILE *file, ic_format *format, ic_error *err) {
     return IC_ERR_UNSUPPORTED;
 }
 
+static ic_status open_file(FILE *file, uint64_t max_pixels, ic_decoder **out, ic_info *info, ic_error *err);
+
 ic_status ic_decoder_open(const char *path, uint64_t max_pixels,
                           ic_decoder **out, ic_info *info, ic_error *err) {
     if (out) *out = NULL;
@@ -122,7 +151,25 @@ ic_status ic_decoder_open(const char *path, uint64_t max_pixels,
     ic_status status = IC_OK;
     FILE *file = open_regular_file(path, &status, err);
     if (!file) return status;
+    return open_file(file, max_pixels, out, info, err);
+}
 
+ic_status ic_decoder_open_fd(int fd, uint64_t max_pixels,
+                             ic_decoder **out, ic_info *info, ic_error *err) {
+    if (out) *out = NULL;
+    if (fd < 0 || !out || !info) {
+        ic_error_set(err, 0, "internal: ic_decoder_open_fd called with a bad descriptor or NULL");
+        return IC_ERR_USAGE;
+    }
+    ic_status status = IC_OK;
+    FILE *file = open_descriptor(fd, &status, err);
+    if (!file) return status;
+    return open_file(file, max_pixels, out, info, err);
+}
+
+/* Takes over `file`: it ends up in the decoder or closed. */
+static ic_status open_file(FILE *file, uint64_t max_pixels, ic_decoder **out, ic_info *info, ic_error *err) {
+    ic_status status = IC_OK;
     ic_format format = IC_FORMAT_UNKNOWN;
     status = sniff_format(file, &format, err);
     if (status != IC_OK) {

@@ -57,6 +57,8 @@ static ic_status validate(const ic_encode_params *p, ic_error *err) {
     return IC_OK;
 }
 
+static ic_status start_on(int fd, const ic_encode_params *params, ic_encoder **out, ic_error *err);
+
 ic_status ic_encoder_open(const char *path, const ic_encode_params *params,
                           ic_encoder **out, ic_error *err) {
     if (out) *out = NULL;
@@ -73,6 +75,30 @@ ic_status ic_encoder_open(const char *path, const ic_encode_params *params,
         ic_error_set(err, e, "cannot create file: %s", strerror(e));
         return IC_ERR_WRITE;
     }
+    return start_on(fd, params, out, err);
+}
+
+ic_status ic_encoder_open_fd(int fd, const ic_encode_params *params,
+                             ic_encoder **out, ic_error *err) {
+    if (out) *out = NULL;
+    if (fd < 0 || !params || !out) {
+        ic_error_set(err, 0, "internal: ic_encoder_open_fd called with a bad descriptor or NULL");
+        return IC_ERR_USAGE;
+    }
+    ic_status status = validate(params, err);
+    if (status != IC_OK) return status;
+    /* Our own duplicate, so that finishing (fclose) leaves the caller's descriptor open. */
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) {
+        int e = errno;
+        ic_error_set(err, e, "cannot duplicate the descriptor: %s", strerror(e));
+        return IC_ERR_WRITE;
+    }
+    return start_on(copy, params, out, err);
+}
+
+/* Takes over `fd`: it ends up in the encoder or closed. */
+static ic_status start_on(int fd, const ic_encode_params *params, ic_encoder **out, ic_error *err) {
     FILE *file = fdopen(fd, "wb");
     ic_encoder *enc = file ? calloc(1, sizeof *enc) : NULL;
     if (!enc) {

@@ -1,4 +1,5 @@
 import Imaging
+import Storage
 
 /// How a failed attempt is recorded: the input itself is bad (retrying cannot help), the source
 /// went away (nothing to do), or something that may pass (retry with back-off).
@@ -8,6 +9,15 @@ enum FailureKind: Equatable {
     init(_ error: any Error) {
         if error is JobRefusal {
             self = .permanent
+            return
+        }
+        if let storage = error as? StorageError {
+            // A name that cannot exist, a symlinked or non-regular source: permanent. A source
+            // that changed or vanished under the secure open: someone else's new work.
+            switch storage.kind {
+            case .changed, .notFound: self = .sourceGone
+            default: self = storage.isPermanent ? .permanent : .transient
+            }
             return
         }
         guard let image = error as? ImageError else {

@@ -2,9 +2,11 @@ import Common
 import Configuration
 import FolderWatch
 import Foundation
+import Hashing
 import Imaging
 import JobQueue
 import SRGAN
+import Storage
 import Upscaling
 
 /// One worker thread: claims a job, enhances it with its own generator (generators are not
@@ -90,12 +92,21 @@ final class Worker: @unchecked Sendable {
         let c = snapshot.configuration
         let source = job.sourcePath
         do {
-            guard let now = FileStat(source, followingLinks: true), now.kind == .regular else {
+            // Opened once, without following links, and checked: what is decoded below is the
+            // very file that was queued (same size, mtime and content), never what a link
+            // swapped in since points to.
+            let file: SecureFile
+            do {
+                file = try Self.openSource(source, roots: c.roots)
+            } catch let error as StorageError where error.kind == .notFound {
                 try queue.skip(id: job.id, owner: owner, reason: "\(source): the source disappeared before it was enhanced")
                 logger.warning("job \(job.id): \(source) disappeared; skipped")
                 return
             }
-            guard now.size == job.size, abs(now.mtimeSeconds - job.mtime) < 1e-6 else {
+            do {
+                try file.verify(size: job.size, mtimeSeconds: job.mtime)
+                try Self.verifyContent(file, sha256: job.sha256)
+            } catch let error as StorageError where error.kind == .changed {
                 try queue.skip(id: job.id, owner: owner,
                                reason: "\(source): changed after it was queued (its new content is queued on its own)")
                 logger.info("job \(job.id): \(source) changed since it was queued; skipped")
@@ -104,8 +115,7 @@ final class Worker: @unchecked Sendable {
             let plan = OutputPlan(source: source, configuration: c)
             try claimOutputNames(plan, for: job)
             try FileManager.default.createDirectory(atPath: plan.directory, withIntermediateDirectories: true)
-            AtomicFile.removeStaleTemporaries(for: (plan.outputPath as NSString).lastPathComponent, in: plan.directory)
-            AtomicFile.removeStaleTemporaries(for: (plan.sidecarPath as NSString).lastPathComponent, in: plan.directory)
+            StaleTemporaries.remove(in: plan.directory)
 
             var provenance = Provenance(sourcePath: source, sourceSHA256: job.sha256, when: Date(),
                                         softwareAgent: "enhanced \(Product.version)", modelName: snapshot.model.name,
@@ -114,12 +124,15 @@ final class Worker: @unchecked Sendable {
             var options = UpscaleOptions()
             options.tile = c.tile
             options.overlap = c.overlap
-            options.maxPixels = c.maxInputPixels
             options.jpegQuality = c.jpegQuality
             options.xmp = Array(provenance.packet.utf8)
             logger.info("job \(job.id): enhancing \(source) (attempt \(job.attempts))")
+            let reader = try UprightReader(descriptor: file.descriptor, path: source, maxPixels: c.maxInputPixels)
+            // Output and sidecar appear together or not at all, with the source's mode bits
+            // (never wider: the unit's umask still applies).
+            let pair = try PairedCommit(output: plan.outputPath, sidecar: plan.sidecarPath, mode: file.mode & 0o666)
             var lastRenewal = ProcessInfo.processInfo.systemUptime
-            let result = try ImageUpscaler.upscale(source, to: plan.outputPath, generator: generator!,
+            let result = try ImageUpscaler.upscale(reader, into: pair.output, generator: generator!,
                                                    options: options) { fraction in
                 let t = ProcessInfo.processInfo.systemUptime
                 guard t - lastRenewal >= Self.renewInterval else { return }
@@ -129,7 +142,8 @@ final class Worker: @unchecked Sendable {
                 }
             }
             provenance.elapsed = result.seconds
-            try AtomicFile.write(Array(provenance.packet.utf8), to: plan.sidecarPath)
+            try pair.sidecar.write(Array(provenance.packet.utf8))
+            try pair.commit()
             let pixels = Int64(result.output.width * result.output.height)
             if try queue.complete(id: job.id, owner: owner, outputPath: plan.outputPath, elapsed: result.seconds,
                                   outputPixels: pixels) {
@@ -139,6 +153,36 @@ final class Worker: @unchecked Sendable {
             }
         } catch {
             record(error, for: job, policy: c.retryPolicy)
+        }
+    }
+
+    /// Opens a job's source beneath the watched root it lies under, following no link on the
+    /// way (a file `enhance-ctl enqueue` queued from outside every root: beneath its own
+    /// folder). A link the watcher accepted (it leads to a file inside the same root) is
+    /// opened at its target, checked again to lie inside the root.
+    static func openSource(_ source: String, roots: [String]) throws -> SecureFile {
+        let root = roots.first { source.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
+            ?? (source as NSString).deletingLastPathComponent
+        if FileStat(source)?.kind == .symlink, let target = realpath(source, nil) {
+            defer { free(target) }
+            let resolved = String(cString: target)
+            if let canonicalRoot = realpath(root, nil) {
+                defer { free(canonicalRoot) }
+                let base = String(cString: canonicalRoot)
+                if resolved.hasPrefix(base + "/") { return try SecureFile.open(path: resolved, under: base) }
+            }
+        }
+        return try SecureFile.open(path: source, under: root)
+    }
+
+    /// The opened file's bytes hash to the queued sha256, or `.changed`: the content that is
+    /// decoded is the content that was queued (and de-duplicated) under this hash.
+    static func verifyContent(_ file: SecureFile, sha256 expected: String) throws {
+        var hasher = SHA256()
+        try file.forEachChunk { hasher.update($0) }
+        let actual = SHA256.hex(hasher.finalize())
+        guard actual == expected else {
+            throw StorageError(.changed, path: file.path, detail: "its content is not what was queued (sha256 \(actual.prefix(12))… ≠ \(expected.prefix(12))…)")
         }
     }
 

@@ -20,7 +20,27 @@ public final class ImageReader {
     /// Reads only the header: the format is recognised from the file's
     /// content, never its extension, and `maxPixels` is enforced before any
     /// pixel memory exists (`0` means no limit).
-    public init(path: String, maxPixels: Int = ImageReader.defaultMaxPixels) throws(ImageError) {
+    public convenience init(path: String, maxPixels: Int = ImageReader.defaultMaxPixels) throws(ImageError) {
+        try self.init(path: path, maxPixels: maxPixels) { limit, handle, raw, error in
+            ic_decoder_open(path, limit, &handle, &raw, &error)
+        }
+    }
+
+    /// Decodes the file open on `descriptor` — typically a `SecureFile`'s, opened without
+    /// following links and checked by fstat — so that what is decoded is exactly the file that
+    /// was checked, whatever its name points at by now. `path` is only for error messages.
+    /// The decoder reads through its own dup (closed with the reader, never `descriptor`
+    /// itself), from the first byte; the dup shares the descriptor's file offset, so read the
+    /// descriptor meanwhile with pread (as `SecureFile.read(into:at:)` does), not read.
+    public convenience init(descriptor: Int32, path: String,
+                            maxPixels: Int = ImageReader.defaultMaxPixels) throws(ImageError) {
+        try self.init(path: path, maxPixels: maxPixels) { limit, handle, raw, error in
+            ic_decoder_open_fd(descriptor, limit, &handle, &raw, &error)
+        }
+    }
+
+    private init(path: String, maxPixels: Int,
+                 open: (UInt64, inout OpaquePointer?, inout ic_info, inout ic_error) -> ic_status) throws(ImageError) {
         guard maxPixels >= 0 else {
             throw ImageError(.invalidArgument, path: path, detail: "maxPixels must not be negative")
         }
@@ -28,7 +48,7 @@ public final class ImageReader {
         var handle: OpaquePointer?
         var raw = ic_info()
         var error = ic_error()
-        let status = ic_decoder_open(path, UInt64(maxPixels), &handle, &raw, &error)
+        let status = open(UInt64(maxPixels), &handle, &raw, &error)
         guard status == IC_OK, let handle else {
             throw ImageError(status: status, error: error, path: path)
         }

@@ -1,8 +1,10 @@
 /// Streaming, atomic encoding: rows go into a hidden temporary file beside
-/// the destination, which appears under its real name only once complete
-/// and on disk. A watcher of the output folder therefore never sees a
-/// half-written image, and a failure leaves nothing behind.
+/// the destination (Storage's `PendingFile`), which appears under its real
+/// name only once complete and on disk. A watcher of the output folder
+/// therefore never sees a half-written image, and a failure leaves nothing
+/// behind.
 import CImageCodecs
+import Storage
 
 #if canImport(Glibc)
 import Glibc
@@ -15,21 +17,50 @@ public final class ImageWriter {
     public let path: String
     public let info: ImageInfo
     public private(set) var rowsWritten = 0
-    /// Where the bytes go meanwhile: `.NAME.partial-<random>` in the same
-    /// directory, so the final rename stays on one filesystem and is atomic.
-    public let temporaryPath: String
+    /// Where the bytes go meanwhile: a `TemporaryName` (`.enh-<hex>.tmp`) in
+    /// the same directory, so the final rename stays on one filesystem and is
+    /// atomic, and fits whatever the destination's name is.
+    public var temporaryPath: String { file.temporaryPath }
 
+    private let file: PendingFile
+    /// False when the caller handed in the file (`init(into:)`) and commits it
+    /// itself, together with its sidecar.
+    private let commitsFile: Bool
     private var handle: OpaquePointer?
     private var finished = false
 
-    /// Creates the temporary file. `quality` (1…100) applies to JPEG only.
-    /// JPEG refuses alpha and 16-bit samples with `unsupportedFormat`
-    /// rather than silently changing the image.
-    public init(path: String, info: ImageInfo, quality: Int = 92,
-                metadata: ImageMetadata = ImageMetadata()) throws(ImageError) {
-        self.path = path
+    /// Creates the temporary file, with `mode` masked to 0o666 and by the
+    /// umask (the default gives what the umask allows, as before). `quality`
+    /// (1…100) applies to JPEG only. JPEG refuses alpha and 16-bit samples
+    /// with `unsupportedFormat` rather than silently changing the image. A
+    /// destination name longer than the filesystem allows is refused here,
+    /// as `invalidArgument`, before any work.
+    public convenience init(path: String, info: ImageInfo, quality: Int = 92,
+                            metadata: ImageMetadata = ImageMetadata(), mode: mode_t = 0o666) throws(ImageError) {
+        let file: PendingFile
+        do throws(StorageError) {
+            file = try PendingFile(replacing: path, mode: mode)
+        } catch {
+            throw ImageError(storage: error)
+        }
+        try self.init(file: file, commits: true, info: info, quality: quality, metadata: metadata)
+    }
+
+    /// Encodes into a file the caller created and commits itself — the image
+    /// half of a `PairedCommit`, so it appears only together with its sidecar.
+    /// `finish()` then completes and fsyncs the encoding but renames nothing,
+    /// and `cancel()` leaves the file for its owner to discard.
+    public convenience init(into file: PendingFile, info: ImageInfo, quality: Int = 92,
+                            metadata: ImageMetadata = ImageMetadata()) throws(ImageError) {
+        try self.init(file: file, commits: false, info: info, quality: quality, metadata: metadata)
+    }
+
+    private init(file: PendingFile, commits: Bool, info: ImageInfo, quality: Int,
+                 metadata: ImageMetadata) throws(ImageError) {
+        self.path = file.path
         self.info = info
-        temporaryPath = Self.temporaryPath(for: path)
+        self.file = file
+        self.commitsFile = commits
 
         guard info.width > 0, info.height > 0, info.width <= Int(UInt32.max), info.height <= Int(UInt32.max) else {
             throw ImageError(.invalidArgument, path: path, detail: "cannot write a \(info.width)x\(info.height) image")
@@ -39,7 +70,10 @@ public final class ImageWriter {
                                       format: info.format.codecFormat, quality: Int32(clamping: quality))
         var handle: OpaquePointer?
         var error = ic_error()
-        let status = ic_encoder_open(temporaryPath, &params, &handle, &error)
+        guard file.descriptor >= 0 else {
+            throw ImageError(.invalidArgument, path: path, detail: "the file to encode into was already committed or discarded")
+        }
+        let status = ic_encoder_open_fd(file.descriptor, &params, &handle, &error)
         guard status == IC_OK, let handle else {
             throw ImageError(status: status, error: error, path: path, writing: true)
         }
@@ -55,20 +89,6 @@ public final class ImageWriter {
 
     deinit {
         discard()
-    }
-
-    private static func temporaryPath(for path: String) -> String {
-        let directory: Substring
-        let name: Substring
-        if let slash = path.lastIndex(of: "/") {
-            directory = path[...slash]
-            name = path[path.index(after: slash)...]
-        } else {
-            directory = ""
-            name = Substring(path)
-        }
-        let random = String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        return "\(directory).\(name).partial-\(random)"
     }
 
     // MARK: Writing rows
@@ -106,7 +126,7 @@ public final class ImageWriter {
 
     /// Completes the file, fsyncs it, renames it onto `path` (replacing any
     /// existing file atomically) and fsyncs the directory so the rename
-    /// itself survives a crash.
+    /// itself survives a crash. For `init(into:)`, only completes and fsyncs.
     public func finish() throws(ImageError) {
         guard !finished else { return }
         guard let handle else {
@@ -117,15 +137,16 @@ public final class ImageWriter {
         guard status == IC_OK else { throw abandon(status: status, error: error) }
         ic_encoder_close(handle)
         self.handle = nil
-
-        guard rename(temporaryPath, path) == 0 else {
-            let code = errno
-            unlink(temporaryPath)
-            throw ImageError.system(code == EISDIR ? .isDirectory : .writeFailed, path: path,
-                                    action: "cannot move the finished file into place", errno: code)
+        guard commitsFile else {
+            finished = true
+            return
+        }
+        do throws(StorageError) {
+            try file.commit()
+        } catch {
+            throw ImageError(storage: error)
         }
         finished = true
-        syncDirectory()
     }
 
     /// Gives up: the temporary file is removed and nothing appears at `path`.
@@ -172,28 +193,8 @@ public final class ImageWriter {
             ic_encoder_close(handle)
             self.handle = nil
         }
-        if !finished {
-            unlink(temporaryPath)
+        if !finished && commitsFile {
+            file.discard()
         }
-    }
-
-    /// Best effort: by now the file is complete and visible under its name;
-    /// failing to persist the directory entry is not worth reporting a
-    /// correct file as failed.
-    private func syncDirectory() {
-        let directory: String
-        if let slash = path.lastIndex(of: "/") {
-            directory = slash == path.startIndex ? "/" : String(path[..<slash])
-        } else {
-            directory = "."
-        }
-        let fd = open(directory, O_RDONLY | O_DIRECTORY)
-        guard fd >= 0 else { return }
-        _ = fsync(fd)
-        close(fd)
     }
 }
-
-/// Like `ImageReader`, a writer owns a non-thread-safe C handle.
-@available(*, unavailable)
-extension ImageWriter: Sendable {}

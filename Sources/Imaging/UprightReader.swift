@@ -21,8 +21,23 @@ public final class UprightReader {
     private var native8: [UInt8] = []
     private var native16: [UInt16] = []
 
-    public init(path: String, maxPixels: Int = ImageReader.defaultMaxPixels) throws(ImageError) {
-        reader = try ImageReader(path: path, maxPixels: maxPixels)
+    public convenience init(path: String, maxPixels: Int = ImageReader.defaultMaxPixels) throws(ImageError) {
+        try self.init(try ImageReader(path: path, maxPixels: maxPixels))
+    }
+
+    /// Decodes from an already-open descriptor; see `ImageReader(descriptor:path:maxPixels:)`.
+    public convenience init(descriptor: Int32, path: String,
+                            maxPixels: Int = ImageReader.defaultMaxPixels) throws(ImageError) {
+        try self.init(try ImageReader(descriptor: descriptor, path: path, maxPixels: maxPixels))
+    }
+
+    /// Applies the orientation of a reader no rows have been read from yet.
+    public init(_ reader: ImageReader) throws(ImageError) {
+        guard reader.rowsRead == 0 else {
+            throw ImageError(.invalidArgument, path: reader.path, detail: "rows were already read from this reader")
+        }
+        self.reader = reader
+        let path = reader.path
         self.path = path
         orientation = reader.metadata.orientation
         var info = reader.info

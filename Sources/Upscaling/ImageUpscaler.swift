@@ -2,6 +2,7 @@
 import Foundation
 import Imaging
 import SRGAN
+import Storage
 
 public struct UpscaleOptions: Sendable {
     public var tile = TiledUpscaler.defaultTile
@@ -27,6 +28,46 @@ public enum ImageUpscaler {
                                options: UpscaleOptions = UpscaleOptions(),
                                progress: (Double) -> Void = { _ in }) throws -> UpscaleResult {
         let start = DispatchTime.now().uptimeNanoseconds
+        let format = try outputFormat(outputPath, input: inputPath)
+        // Rows arrive upright (EXIF orientation applied), so the output is stored upright.
+        let reader = try UprightReader(path: inputPath, maxPixels: options.maxPixels)
+        return try run(reader, format: format, generator: generator, options: options, progress: progress,
+                       start: start) { info, metadata throws(ImageError) in
+            try ImageWriter(path: outputPath, info: info, quality: options.jpegQuality, metadata: metadata)
+        }
+    }
+
+    /// Upscales from a reader the caller opened (see below) into `outputPath`, committed as
+    /// `upscale(_:to:)` does.
+    public static func upscale(_ reader: UprightReader, to outputPath: String, generator: Generator,
+                               options: UpscaleOptions = UpscaleOptions(),
+                               progress: (Double) -> Void = { _ in }) throws -> UpscaleResult {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let format = try outputFormat(outputPath, input: reader.path)
+        return try run(reader, format: format, generator: generator, options: options, progress: progress,
+                       start: start) { info, metadata throws(ImageError) in
+            try ImageWriter(path: outputPath, info: info, quality: options.jpegQuality, metadata: metadata)
+        }
+    }
+
+    /// Upscales from a reader the caller opened — the daemon's, on the descriptor of a
+    /// `SecureFile` it checked, so what is enlarged is the file that was checked — into
+    /// `output`, which the caller commits (with its sidecar, through `PairedCommit`): this only
+    /// completes and fsyncs it. The format follows `output.path`'s extension. `options.maxPixels`
+    /// does not apply: the reader was opened with its own limit. On error nothing is committed
+    /// and `output` is left for its owner to discard.
+    public static func upscale(_ reader: UprightReader, into output: PendingFile, generator: Generator,
+                               options: UpscaleOptions = UpscaleOptions(),
+                               progress: (Double) -> Void = { _ in }) throws -> UpscaleResult {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let format = try outputFormat(output.path, input: reader.path)
+        return try run(reader, format: format, generator: generator, options: options, progress: progress,
+                       start: start) { info, metadata throws(ImageError) in
+            try ImageWriter(into: output, info: info, quality: options.jpegQuality, metadata: metadata)
+        }
+    }
+
+    private static func outputFormat(_ outputPath: String, input inputPath: String) throws -> ImageFormat {
         guard let format = ImageFormat(path: outputPath) else {
             throw ImageError(.unsupportedFormat, path: outputPath,
                              detail: "output must end in .png, .jpg or .jpeg")
@@ -34,8 +75,13 @@ public enum ImageUpscaler {
         if sameFile(inputPath, outputPath) {
             throw ImageError(.invalidArgument, path: outputPath, detail: "output would overwrite the input")
         }
-        // Rows arrive upright (EXIF orientation applied), so the output is stored upright.
-        let reader = try UprightReader(path: inputPath, maxPixels: options.maxPixels)
+        return format
+    }
+
+    private static func run(_ reader: UprightReader, format: ImageFormat, generator: Generator,
+                            options: UpscaleOptions, progress: (Double) -> Void, start: UInt64,
+                            makeWriter: (ImageInfo, ImageMetadata) throws(ImageError) -> ImageWriter) throws -> UpscaleResult {
+        let inputPath = reader.path
         let info = reader.info
         guard info.width <= maxInputWidth else {
             throw ImageError(.tooLarge, path: inputPath,
@@ -61,8 +107,7 @@ public enum ImageUpscaler {
             if let exif = metadata.exif, exif.count > maxJPEGSegmentPayload - 6 { metadata.exif = nil }
             if let xmp = metadata.xmp, xmp.count > maxJPEGSegmentPayload - 29 { metadata.xmp = nil }
         }
-        let writer = try ImageWriter(path: outputPath, info: outputInfo, quality: options.jpegQuality,
-                                     metadata: metadata)
+        let writer = try makeWriter(outputInfo, metadata)
         var source = ReaderRows(reader)
         var sink = WriterRows(writer, alpha: source.alpha)
         do {

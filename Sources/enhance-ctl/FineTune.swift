@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import ModelFormats
 import Neural
+import Storage
 import Training
 
 struct FineTune: ParsableCommand {
@@ -145,14 +146,7 @@ struct FineTune: ParsableCommand {
             FileHandle.standardError.write(Data("not promoted: held-out PSNR-Y fell from \(b) to \(f)\n".utf8))
             return
         }
-        let temporary = target + ".incoming-\(getpid())"
-        try? FileManager.default.removeItem(atPath: temporary)
-        try FileManager.default.copyItem(atPath: out, toPath: temporary)
-        guard rename(temporary, target) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw Failure("\(target): cannot replace (\(reason))")
-        }
+        try Self.copyAtomically(out, to: target)
         FileHandle.standardError.write(Data("promoted to \(target)\n".utf8))
         guard let lock = daemonLock else {
             FileHandle.standardError.write(Data("no --daemon-lock given: reload the daemon yourself (systemctl reload enhanced, or kill -HUP <pid>)\n".utf8))
@@ -164,5 +158,32 @@ struct FineTune: ParsableCommand {
         }
         guard kill(pid, SIGHUP) == 0 else { throw Failure("signalling daemon pid \(pid): \(String(cString: strerror(errno)))") }
         FileHandle.standardError.write(Data("sent SIGHUP to the daemon (pid \(pid)); it reloads the model when its sha256 changed\n".utf8))
+    }
+
+    /// The daemon may load `target` at any moment (on SIGHUP, or at start-up after a crash), so
+    /// it must only ever hold a whole model: copy into a Storage temporary in the target's own
+    /// folder, fsync, rename, fsync the folder. The copy keeps the model's permission bits.
+    static func copyAtomically(_ source: String, to target: String) throws {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw Failure("\(source): cannot open (\(String(cString: strerror(errno))))") }
+        defer { close(input) }
+        var status = stat()
+        guard fstat(input, &status) == 0 else { throw Failure("\(source): cannot stat (\(String(cString: strerror(errno))))") }
+        let copy = try PendingFile(replacing: target, mode: status.st_mode & 0o666)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw Failure("\(source): cannot read (\(String(cString: strerror(errno))))") }
+            if count == 0 { break }
+            // A typed-throws closure passed to withUnsafeBytes crashes the 6.3 compiler: carry
+            // the failure out instead.
+            let failure = buffer.withUnsafeBytes { raw -> StorageError? in
+                do throws(StorageError) { try copy.write(UnsafeRawBufferPointer(rebasing: raw[..<count])) } catch { return error }
+                return nil
+            }
+            if let failure { throw failure }
+        }
+        try copy.commit()
     }
 }

@@ -3,20 +3,21 @@
 import Foundation
 import Testing
 import Imaging
+import Storage
 
 @Suite("ImageWriter atomicity")
 struct ImageWriterTests {
     let info = ImageInfo(width: 8, height: 6, channels: 3, bitDepth: 8, format: .png)
     var samples: [UInt8] { Synthetic.samples8(width: 8, height: 6, channels: 3) }
 
-    @Test("while writing, only a hidden .partial file exists beside the destination")
+    @Test("while writing, only a hidden .enh-….tmp file exists beside the destination")
     func temporaryBesideDestination() throws {
         let scratch = try ScratchDirectory()
         let writer = try ImageWriter(path: scratch.file("out.png"), info: info)
         try writer.writeRows(Array(samples.prefix(info.samplesPerRow * 2)))
         let during = try scratch.contents()
         #expect(during.count == 1)
-        #expect(during.first?.hasPrefix(".out.png.partial-") == true)
+        #expect(during.first.map(TemporaryName.isTemporary) == true)
         #expect(writer.temporaryPath == scratch.file(during[0]))
 
         try writer.writeRows(Array(samples.dropFirst(info.samplesPerRow * 2)))
@@ -112,7 +113,7 @@ struct ImageWriterTests {
         let first = try ImageWriter(path: scratch.file("out.png"), info: info)
         let second = try ImageWriter(path: scratch.file("out.png"), info: info)
         for writer in [first, second] {
-            #expect(writer.temporaryPath.hasPrefix(scratch.path + "/.out.png.partial-"))
+            #expect(writer.temporaryPath.hasPrefix(scratch.path + "/" + TemporaryName.prefix))
         }
         #expect(first.temporaryPath != second.temporaryPath)
         #expect(try scratch.contents().count == 2)

@@ -104,6 +104,16 @@ typedef struct ic_encoder ic_encoder;
 ic_status ic_decoder_open(const char *path, uint64_t max_pixels,
                           ic_decoder **out, ic_info *info, ic_error *err);
 
+/* Like ic_decoder_open, on a descriptor the caller has already opened (for
+ * instance without following symlinks, and checked by fstat): what is decoded
+ * is that file, whatever its name points at by now. The decoder reads through
+ * its own dup() of `fd`, so ic_decoder_close never closes the caller's
+ * descriptor; a dup shares the file offset, which this rewinds to 0 first and
+ * then moves while decoding (read the same descriptor with pread meanwhile).
+ * A non-blocking descriptor is made blocking. */
+ic_status ic_decoder_open_fd(int fd, uint64_t max_pixels,
+                             ic_decoder **out, ic_info *info, ic_error *err);
+
 /* Decodes the next `count` rows (or fewer at the end) into `rows`, which must
  * hold count * width * channels samples of bit_depth bits, tightly packed.
  * *rows_read receives how many rows were written. Reading past the last row
@@ -137,6 +147,13 @@ typedef struct ic_encode_params {
  * until the first row or ic_encoder_finish, so metadata may be added first. */
 ic_status ic_encoder_open(const char *path, const ic_encode_params *params,
                           ic_encoder **out, ic_error *err);
+
+/* Like ic_encoder_open, into a file the caller has created (with its own name,
+ * mode and lock) and keeps open: the encoder writes through its own dup() of
+ * `fd`, at the descriptor's current offset, and ic_encoder_finish fsyncs and
+ * closes only the duplicate. */
+ic_status ic_encoder_open_fd(int fd, const ic_encode_params *params,
+                             ic_encoder **out, ic_error *err);
 
 /* Attaches a metadata blob (copied). Only before the first row. */
 ic_status ic_encoder_set_metadata(ic_encoder *enc, ic_meta_kind kind,
