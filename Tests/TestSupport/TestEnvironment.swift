@@ -33,7 +33,12 @@ public enum TestEnvironment {
     }
 
     /// A binary built beside the test bundle (same configuration), e.g. `enhance-ctl`.
+    /// `$ENHANCE_TEST_BINARIES` overrides the location: to run today's tests against another
+    /// build (e.g. to see a test fail against the code before a fix).
     public static func binary(_ name: String) throws -> String {
+        if let directory = ProcessInfo.processInfo.environment["ENHANCE_TEST_BINARIES"], !directory.isEmpty {
+            return directory + "/" + name
+        }
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for directory in [bundle, bundle.deletingLastPathComponent()] {
             let path = directory.appendingPathComponent(name).path
