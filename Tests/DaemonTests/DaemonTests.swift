@@ -239,7 +239,9 @@ struct DaemonTests {
 
     @Test("a photo changed after it was queued: the old job is skipped with the reason, the new content is enhanced")
     func sourceChangedBeforeProcessing() throws {
-        let h = try DaemonHarness("changed")
+        // A long lease: the worker renews it only between progress reports, and on a loaded
+        // machine one tile can outlast the harness's 30 s (the job would then start over).
+        let h = try DaemonHarness("changed", settings: "[workers]\nlease = 600")
         try h.start()
         #expect(try h.ctl(["pause"]).status == 0)   // nothing is claimed while the file changes
         let path = try h.drop("photo.png", try DaemonHarness.photo(0))
