@@ -55,8 +55,10 @@ struct ParsedXML {
         let parser = XMLParser(data: Data(document.utf8))
         let collector = Collector()
         parser.delegate = collector
-        guard parser.parse() else {
-            throw Malformed(description: "not well-formed XML (\(parser.parserError.map { "\($0)" } ?? "?"), line \(parser.lineNumber)):\n\(document)")
+        // Any error counts, even one the parser recovered from and still returned true after.
+        guard parser.parse(), parser.parserError == nil, collector.errors.isEmpty else {
+            let reason = (collector.errors + [parser.parserError].compactMap { $0 }).map { "\($0)" }
+            throw Malformed(description: "not well-formed XML (\(reason), line \(parser.lineNumber)):\n\(document)")
         }
         (text, attributes) = (collector.text, collector.attributes)
     }
@@ -64,12 +66,17 @@ struct ParsedXML {
     private final class Collector: NSObject, XMLParserDelegate {
         var text: [String: String] = [:]
         var attributes: [String: [String: String]] = [:]
+        var errors: [any Error] = []
         private var open: [(name: String, text: String)] = []
 
         func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                     qualifiedName: String?, attributes: [String: String] = [:]) {
             open.append((elementName, ""))
             self.attributes[elementName] = attributes
+        }
+
+        func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+            errors.append(parseError)
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) {
