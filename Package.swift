@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "TestSupport"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Upscaling", "TestSupport"]),
         .testTarget(name: "FolderWatchTests", dependencies: ["FolderWatch", "TestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["JobQueue", "Imaging", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Configuration", "JobQueue", "Imaging", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

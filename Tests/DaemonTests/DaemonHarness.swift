@@ -1,6 +1,7 @@
 /// Runs the real `enhanced` binary in a temporary directory: its own inbox, database and
 /// configuration, a notify socket standing in for systemd, and helpers to drop photos in and
-/// wait (by polling, with deadlines) for the queue to reach a state.
+/// wait (by polling, with deadlines; `eventually` and `holds` from TestSupport) for the queue to
+/// reach a state.
 import Foundation
 import Imaging
 import JobQueue
@@ -15,9 +16,18 @@ final class DaemonHarness {
     let notify: NotifySocket
     private(set) var process: Process?
 
-    /// `extra` is appended to the configuration (e.g. "[workers]\nshutdown_timeout = 0").
-    init(_ label: String, settleDelay: Double = 0.3, workers: String = "count = 1\nthreads = 1",
-         extra: String = "") throws {
+    /// Seconds a test watches, after the queue reached what it expects, for anything further (a
+    /// second job for the same photo, an output taken for a source): several settle delays, so
+    /// the watcher and the intake have had time to act on a late event.
+    static let grace = 1.5
+
+    /// `settings` is TOML merged into the harness's configuration table by table: a key it gives
+    /// replaces the default of the same name in the same table, new keys and tables are added, and
+    /// every table still appears once — e.g. "[workers]\nshutdown_timeout = 0" keeps the
+    /// harness's one worker and one thread, and adds the timeout. (Appending the text instead
+    /// would put a headerless key under the last table, and a second `[workers]` header is a
+    /// duplicate table TOML refuses.)
+    init(_ label: String, settleDelay: Double = 0.3, settings: String = "") throws {
         directory = try TestEnvironment.temporaryDirectory("daemon-\(label)")
         inbox = directory.appendingPathComponent("inbox").path
         database = directory.appendingPathComponent("state/enhance.sqlite").path
@@ -25,7 +35,7 @@ final class DaemonHarness {
         logPath = directory.appendingPathComponent("enhanced.log").path
         notify = try NotifySocket(path: directory.appendingPathComponent("notify.sock").path)
         try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
-        try writeConfiguration(settleDelay: settleDelay, workers: workers, extra: extra)
+        try writeConfiguration(settleDelay: settleDelay, settings: settings)
     }
 
     deinit {
@@ -33,8 +43,11 @@ final class DaemonHarness {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func writeConfiguration(settleDelay: Double = 0.3, workers: String = "count = 1\nthreads = 1", extra: String = "") throws {
-        let text = """
+    /// The configuration a test starts from: one worker of one thread, fast retries, no periodic
+    /// rescans, paths inside the temporary directory.
+    func defaultConfiguration(settleDelay: Double) throws -> TOMLTables {
+        var tables = TOMLTables()
+        try tables.merge("""
             [watch]
             roots = ["inbox"]
             settle_delay = \(settleDelay)
@@ -44,14 +57,21 @@ final class DaemonHarness {
             [state]
             database = "state/enhance.sqlite"
             [workers]
-            \(workers)
+            count = 1
+            threads = 1
             lease = 30
             [retry]
             initial_delay = 0.2
             max_delay = 1
-            \(extra)
-            """
-        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+            """)
+        return tables
+    }
+
+    /// (Re)writes the configuration file: the defaults with `settings` merged in (see `init`).
+    func writeConfiguration(settleDelay: Double = 0.3, settings: String = "") throws {
+        var tables = try defaultConfiguration(settleDelay: settleDelay)
+        try tables.merge(settings)
+        try tables.text.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
     // MARK: The process
@@ -101,12 +121,17 @@ final class DaemonHarness {
 
     func counts() -> [JobState: Int] { (try? queue().counts()) ?? [:] }
 
-    /// Waits until the queue has these many jobs in these states.
-    func waitFor(_ expected: [JobState: Int], timeout: Double = 90) -> Bool {
-        eventually(timeout: timeout) {
-            let counts = counts()
-            return expected.allSatisfy { counts[$0.key] == $0.value }
+    /// Waits until the queue holds exactly `expected`: these many jobs in these states and none in
+    /// any other (a state left out means zero). Stops at the first poll that matches; pass
+    /// `thenSteadyFor` where the test means "and nothing more happens" (each photo enhanced once,
+    /// no job appearing late for an output or a duplicate): the counts must then stay as they are
+    /// for that many seconds.
+    func waitFor(_ expected: [JobState: Int], timeout: Double = 90, thenSteadyFor grace: Double = 0) -> Bool {
+        let matches = {
+            let counts = self.counts()
+            return JobState.allCases.allSatisfy { counts[$0, default: 0] == expected[$0, default: 0] }
         }
+        return eventually(timeout: timeout, matches) && (grace <= 0 || holds(for: grace, matches))
     }
 
     func ctl(_ arguments: [String]) throws -> CommandResult {
@@ -164,12 +189,50 @@ struct HarnessError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Polls `condition` every 50 ms until it holds or `timeout` seconds pass.
-func eventually(timeout: Double, _ condition: () -> Bool) -> Bool {
-    let end = Date().addingTimeInterval(timeout)
-    while Date() < end {
-        if condition() { return true }
-        usleep(50_000)
+/// A small TOML document kept as tables of `key = value` lines, each table and each key once,
+/// in the order first given: enough to merge test settings into the harness's defaults. Values
+/// stay TOML text (one line each); the daemon's own parser judges them.
+struct TOMLTables {
+    private(set) var tables: [(name: String, entries: [(key: String, value: String)])] = []
+
+    /// Sets `key` in `table` to the TOML text `value`, replacing an earlier value.
+    mutating func set(_ table: String, _ key: String, _ value: String) {
+        let t = tables.firstIndex { $0.name == table } ?? {
+            tables.append((table, []))
+            return tables.count - 1
+        }()
+        if let k = tables[t].entries.firstIndex(where: { $0.key == key }) {
+            tables[t].entries[k].value = value
+        } else {
+            tables[t].entries.append((key, value))
+        }
     }
-    return condition()
+
+    /// Merges TOML text of `[table]` headers and `key = value` lines (blank lines and `#` comments
+    /// skipped). A key before any header has no table to go to and is refused rather than guessed.
+    mutating func merge(_ text: String) throws {
+        var table: String?
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("[") && line.hasSuffix("]") {
+                table = String(line.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+                continue
+            }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw HarnessError("configuration settings: not a `key = value` line: \(line)")
+            }
+            guard let table else {
+                throw HarnessError("configuration settings: \(line): no [table] header before it")
+            }
+            set(table, line[..<equals].trimmingCharacters(in: .whitespaces),
+                line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces))
+        }
+    }
+
+    var text: String {
+        tables.map { table in
+            (["[\(table.name)]"] + table.entries.map { "\($0.key) = \($0.value)" }).joined(separator: "\n")
+        }.joined(separator: "\n") + "\n"
+    }
 }

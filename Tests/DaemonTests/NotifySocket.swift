@@ -1,6 +1,7 @@
 /// A stand-in for systemd's notify socket: a Unix datagram socket that collects what the daemon
 /// sends (READY=1, STATUS=…, STOPPING=1, WATCHDOG=1).
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -14,18 +14,12 @@ final class Reports: @unchecked Sendable {
     var names: [String] { all.map { ($0.path as NSString).lastPathComponent }.sorted() }
 }
 
-/// Polls `condition` until it holds or `timeout` seconds pass.
-func eventually(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
-    let end = Date().addingTimeInterval(timeout)
-    while Date() < end {
-        if condition() { return true }
-        usleep(20_000)
-    }
-    return condition()
-}
-
 @Suite("FolderWatcher", .serialized)
 final class FolderWatcherTests {
+    /// How long a test watches for a second, unwanted report of a file after the first: several
+    /// settle delays, so a duplicate from a late event or a scan has time to show.
+    static let grace = 1.0
+
     let root: URL
     let reports = Reports()
     var watcher: FolderWatcher?
@@ -76,7 +70,7 @@ final class FolderWatcherTests {
         try FileManager.default.moveItem(atPath: path(".incoming.tmp"), toPath: path("b.jpg"))
         try write("ignored.txt")
         try write("ignored.x4.png")
-        #expect(eventually { reports.names == ["a.png", "b.jpg"] }, "\(reports.names)")
+        #expect(eventuallySteady(grace: Self.grace) { reports.names == ["a.png", "b.jpg"] }, "\(reports.names)")
         let a = try #require(reports.all.first { $0.path.hasSuffix("/a.png") })
         #expect(a.root == root.path && a.size == 100)
     }
@@ -91,7 +85,7 @@ final class FolderWatcherTests {
         defer { try? FileManager.default.removeItem(at: staging) }
         try Data(repeating: 1, count: 10).write(to: staging.appendingPathComponent("moved.png"))
         try FileManager.default.moveItem(atPath: staging.path, toPath: path("movedin"))
-        #expect(eventually { reports.names == ["0.png", "1.png", "2.png", "3.png", "4.png", "moved.png"] },
+        #expect(eventuallySteady(grace: Self.grace) { reports.names == ["0.png", "1.png", "2.png", "3.png", "4.png", "moved.png"] },
                 "\(reports.names)")
     }
 
@@ -108,7 +102,7 @@ final class FolderWatcherTests {
             #expect(reports.all.isEmpty, "reported while still being written")
         }
         try handle.close()
-        #expect(eventually { reports.names == ["slow.png"] })
+        #expect(eventuallySteady(grace: Self.grace) { reports.names == ["slow.png"] }, "\(reports.names)")
         #expect(reports.all.first?.size == 8000)
     }
 
@@ -121,7 +115,7 @@ final class FolderWatcherTests {
         try FileManager.default.createDirectory(atPath: path(".trash"), withIntermediateDirectories: true)
         try write(".trash/deleted.png")
         try start()
-        #expect(eventually { reports.names == ["old.jpg", "top.png"] }, "\(reports.names)")
+        #expect(eventuallySteady(grace: Self.grace) { reports.names == ["old.jpg", "top.png"] }, "\(reports.names)")
     }
 
     @Test("a symlink to a file inside the root counts; one leading outside is ignored")
@@ -135,7 +129,7 @@ final class FolderWatcherTests {
         try FileManager.default.createSymbolicLink(atPath: path("inside-link.png"), withDestinationPath: path("real.png"))
         try FileManager.default.createSymbolicLink(atPath: path("outside-link.png"),
                                                    withDestinationPath: outside.appendingPathComponent("secret.png").path)
-        #expect(eventually { reports.names == ["inside-link.png", "real.png"] }, "\(reports.names)")
+        #expect(eventuallySteady(grace: Self.grace) { reports.names == ["inside-link.png", "real.png"] }, "\(reports.names)")
         watcher?.requestRescan(reason: "test")
         #expect(eventually { (watcher?.completedScans ?? 0) >= 2 })
         #expect(!reports.names.contains("outside-link.png"))
@@ -145,10 +139,10 @@ final class FolderWatcherTests {
     func rescan() throws {
         try start()
         try write("late.png")
-        #expect(eventually { reports.names == ["late.png"] })
+        #expect(eventuallySteady(grace: Self.grace) { reports.names == ["late.png"] }, "\(reports.names)")
         let before = reports.all.count
         watcher?.requestRescan(reason: "test")
         #expect(eventually { (watcher?.completedScans ?? 0) >= 2 })
-        #expect(eventually { reports.all.count == before + 1 })
+        #expect(eventuallySteady(grace: Self.grace) { reports.all.count == before + 1 }, "\(reports.names)")
     }
 }

@@ -1,28 +1,43 @@
 /// Inputs the fuzzer (tools/fuzz) found that once broke an invariant, kept so they never do again.
+/// Each fixture states the one outcome it must have; a fixture that quietly took another path
+/// (parsed where it was refused, dropped where it was edited) would no longer test its bug.
 import Foundation
 import Testing
 import Imaging
 
 @Suite("Fuzz regressions")
 struct FuzzRegressionTests {
-    /// Both once came out of `makeUpright` unparsable: the first had its thumbnail's values in the
-    /// TIFF header (erased with the thumbnail), the second a directory overlapping another (an
-    /// edit to one entry rewrote another's count).
-    @Test("EXIF made upright is either dropped or parses back with orientation 1 and no thumbnail",
-          arguments: ["fuzz-exif-rewrite.tiff", "fuzz-exif-rewrite-2.tiff"])
-    func rewrittenExifParses(fixture: String) throws {
-        let bytes = try Fixture.bytes(fixture)
+    /// Its thumbnail's values sat in the TIFF header, and erasing the thumbnail once left the
+    /// header unparsable. It must now be edited: thumbnail gone, orientation 1 (or none), and
+    /// the result parses.
+    @Test("EXIF with its thumbnail's values in the TIFF header is made upright and parses back")
+    func thumbnailInHeader() throws {
+        let bytes = try Fixture.bytes("fuzz-exif-rewrite.tiff")
+        var block = try ExifBlock(bytes)
+        #expect(block.hasThumbnailDirectory, "the fixture has the thumbnail the bug was about")
+        try block.makeUpright(width: 16000, height: 12000)
+
         let upright = ImageMetadata(exif: bytes).upright(width: 16000, height: 12000)
-        if let exif = upright.exif {
-            let again = try ExifBlock(exif)
-            #expect(again.orientation == nil || again.orientation == .topLeft)
-            #expect(!again.hasThumbnailDirectory)
+        let exif = try #require(upright.exif, "the EXIF is kept (edited), not dropped")
+        #expect(exif == block.bytes, "the metadata carries the edited block")
+        let again = try ExifBlock(exif)
+        #expect(again.orientation == nil || again.orientation == .topLeft, "\(String(describing: again.orientation))")
+        #expect(!again.hasThumbnailDirectory)
+    }
+
+    /// Its interoperability directory overlaps another, so an edit to one entry rewrote another's
+    /// count. It must now be refused when parsed — and so dropped from an upright copy, which
+    /// then carries no EXIF at all rather than a block nobody can read.
+    @Test("EXIF with overlapping directories is refused when parsed, and dropped from the upright copy")
+    func overlappingDirectories() throws {
+        let bytes = try Fixture.bytes("fuzz-exif-rewrite-2.tiff")
+        #expect {
+            try ExifBlock(bytes)
+        } throws: { error in
+            "\(error)".contains("overlaps another directory")
         }
-        if var block = try? ExifBlock(bytes) {
-            let before = block
-            if (try? block.makeUpright(width: 16000, height: 12000)) == nil {
-                #expect(block == before, "a refused edit leaves the block as it was")
-            }
-        }
+        let metadata = ImageMetadata(exif: bytes)
+        #expect(metadata.orientation == .topLeft, "an unparsable block turns nothing")
+        #expect(metadata.upright(width: 16000, height: 12000).exif == nil)
     }
 }

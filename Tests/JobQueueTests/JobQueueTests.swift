@@ -165,6 +165,28 @@ final class JobQueueTests {
         #expect(back.state == .queued && back.attempts == 0)
     }
 
+    @Test("skip ends a running job as skipped, keeps the reason, frees the lease; only its owner may skip it")
+    func skip() throws {
+        let job = try queue.enqueue(submission("/in/gone.png"), now: 100).job
+        #expect(try !queue.skip(id: job.id, owner: "w", reason: "too early", now: 150), "a queued job is not skipped")
+        _ = try #require(try queue.claim(owner: "w", lease: 60, now: 200))
+        #expect(try !queue.skip(id: job.id, owner: "other", reason: "not mine", now: 210), "only the lease owner")
+        #expect(try queue.job(id: job.id)?.state == .running)
+
+        #expect(try queue.skip(id: job.id, owner: "w", reason: "/in/gone.png: the source disappeared", now: 220))
+        let skipped = try #require(try queue.job(id: job.id))
+        #expect(skipped.state == .skipped && skipped.lastError == "/in/gone.png: the source disappeared")
+        #expect(skipped.leaseOwner == nil && skipped.leaseExpiry == nil && skipped.finishedAt == 220)
+        #expect(skipped.attempts == 1, "the attempt that found the source gone is counted")
+        #expect(try queue.counts() == [.queued: 0, .running: 0, .done: 0, .failed: 0, .skipped: 1])
+        #expect(try queue.claim(owner: "w", lease: 60, now: 300) == nil, "a skipped job is never claimed again")
+        #expect(try !queue.skip(id: job.id, owner: "w", reason: "twice", now: 310), "a skipped job stays as it was")
+        #expect(try queue.job(id: job.id)?.lastError == "/in/gone.png: the source disappeared")
+
+        #expect(try queue.retry(id: job.id, now: 400), "an operator may send it back")
+        #expect(try queue.job(id: job.id)?.state == .queued)
+    }
+
     @Test("pause stops claims, resume restarts them")
     func pause() throws {
         try queue.enqueue(submission("/in/a.png"))

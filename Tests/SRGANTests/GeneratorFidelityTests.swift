@@ -20,7 +20,10 @@ struct GeneratorFidelityTests {
         let data = try Data(contentsOf: URL(fileURLWithPath: TestEnvironment.fixture("SRGANTests", "sr_gan_tiny.f32")))
         let reference = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         let ours = try generator("gan", algorithm: algorithm).run(lr.samples.map(Float.init), height: lr.height, width: lr.width)
-        #expect(reference.count == lr.width * lr.height * 48)
+        // Both must hold every value (4× each side, 3 channels); zip alone would compare only the
+        // common prefix of a short output.
+        try #require(reference.count == lr.width * lr.height * 48, "the fixture holds \(reference.count) values")
+        try #require(ours.count == reference.count, "we produce \(ours.count) values, TensorFlow \(reference.count)")
         let worst = zip(ours, reference).map { abs($0 - $1) }.max()!
         #expect(worst < 5e-3, "max abs difference \(worst)")
     }
