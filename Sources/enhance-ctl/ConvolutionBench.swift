@@ -30,7 +30,8 @@ struct ConvolutionBench: ParsableCommand {
                 for size in sizes {
                     let desc = TensorDesc([1, channels, size, size], .blocked)
                     let flop = 2.0 * Double(size * size * channels * channels * 9)
-                    let rates = try [Convolution.Algorithm.direct, .winograd].map { algorithm in
+                    let algorithms: [Convolution.Algorithm] = winograd(engine) ? [.direct, .winograd] : [.direct]
+                    let rates = try algorithms.map { algorithm in
                         let conv = try Convolution(engine: engine, source: desc, destination: desc, kernel: 3,
                                                    padding: 1, algorithm: algorithm)
                         let weights = try conv.makeWeights(
@@ -45,11 +46,16 @@ struct ConvolutionBench: ParsableCommand {
                         }
                         return flop / seconds / 1e9
                     }
-                    table.add(["\(size)²", "\(t)", fixed(rates[0], 0), fixed(rates[1], 0)])
+                    table.add(["\(size)²", "\(t)", fixed(rates[0], 0), rates.count > 1 ? fixed(rates[1], 0) : "n/a"])
                 }
             }
             print("3×3 convolution 64→64, batch 1, nChw\(TensorDesc.channelBlock)c; medians of \(runs) runs")
             print(table.render())
+            if !winograd(try Engine(threads: 1)) {
+                print("Winograd: n/a — oneDNN 2.6 implements it for AVX-512 cores only, and this CPU has none")
+            }
         }
     }
+
+    private func winograd(_ engine: Engine) -> Bool { Convolution.winogradIsAvailable(engine: engine) }
 }

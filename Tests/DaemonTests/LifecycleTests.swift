@@ -16,7 +16,7 @@ struct LifecycleTests {
             // Every other run changes what the reload must rebuild (the watcher, with the
             // settle delay; the workers, with their count).
             try h.writeConfiguration(settleDelay: run % 2 == 0 ? 0.3 : 0.4,
-                                     workers: run % 2 == 0 ? "count = 1\nthreads = 1" : "count = 2\nthreads = 1")
+                                     settings: run % 2 == 0 ? "" : "[workers]\ncount = 2")
             try h.start()
             h.signal(SIGHUP)
             h.signal(SIGTERM)

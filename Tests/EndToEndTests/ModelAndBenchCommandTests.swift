@@ -59,16 +59,25 @@ struct ModelAndBenchCommandTests {
     func benchConvolution() throws {
         let result = try runCommand(ctl, ["bench", "conv", "--sizes", "16", "32", "--threads", "1", "2", "--runs", "1"])
         #expect(result.status == 0, "\(result.stderr)")
-        let lines = result.stdout.split(separator: "\n").map(String.init)
+        var lines = result.stdout.split(separator: "\n").map(String.init)
+        // Without Winograd (oneDNN 2.6 has it on AVX-512 only) its column says n/a, and a last
+        // line says why.
+        let noWinograd = lines.last?.hasPrefix("Winograd: n/a") == true
+        if noWinograd { lines.removeLast() }
         try #require(lines.count == 6, "a title, a header and one row per size and thread count:\n\(result.stdout)")
-        #expect(lines[0] == "3×3 convolution 64→64, batch 1, nChw16c; medians of 1 runs")
+        #expect(lines[0] == "3×3 convolution 64→64, batch 1, nChw8c; medians of 1 runs"
+                || lines[0] == "3×3 convolution 64→64, batch 1, nChw16c; medians of 1 runs", "\(lines[0])")
         #expect(lines[1].split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
                 == "size threads direct GFLOP/s Winograd GFLOP/s (effective)", "\(lines[1])")
         let rows = lines.dropFirst(2).map { $0.split(separator: " ").map(String.init) }
         #expect(rows.map { $0.prefix(2).joined(separator: " ") } == ["16² 1", "32² 1", "16² 2", "32² 2"])
         for row in rows {
             #expect(row.count == 4, "size, threads and two rates: \(row)")
-            for rate in row.dropFirst(2) {
+            for (column, rate) in row.dropFirst(2).enumerated() {
+                if column == 1 && noWinograd {
+                    #expect(rate == "n/a", "\(row)")
+                    continue
+                }
                 // Whole GFLOP/s; 0 is a legitimate reading on a loaded machine.
                 #expect(Int(rate).map { $0 >= 0 } == true, "\(rate) in \(row) is not a rate")
             }

@@ -65,7 +65,12 @@ struct LayerTests {
     @Test("9×9 convolution from 3 channels (the generator's head)")
     func headConvolution() throws {
         let (got, want, conv) = try convolutionCase(ic: 3, oc: 64, k: 9, h: 12, w: 10, algorithm: .direct, seed: 11)
-        #expect(!conv.implementation.hasPrefix("ref"), "fell back to \(conv.implementation)")
+        // On AVX2 oneDNN 2.6 has only reference code for a padding of 4 (wider than its jit
+        // kernel's 3-column block); the generator therefore pre-pads its head input there, and
+        // SRGANTests' plan test checks that inference runs no reference code.
+        if TensorDesc.channelBlock == 16 {
+            #expect(!conv.implementation.hasPrefix("ref"), "fell back to \(conv.implementation)")
+        }
         #expect(maxAbsDifference(got, want) < 1e-4)
     }
 

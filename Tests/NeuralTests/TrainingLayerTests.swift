@@ -382,7 +382,19 @@ struct TrainingLayerTests {
                                                        outputs: 1).implementations))
         found.append(("pixel shuffle", try PixelShuffle(engine: engine, batch: n, channels: 64, height: 24,
                                                              width: 24).implementations))
-        let slow = found.filter { $0.1.contains { $0.hasPrefix("ref") } }
+        // On AVX2 (nChw8c), oneDNN 2.6's jit forward refuses a left padding wider than its
+        // 3-column register block, so the two 9×9 convolutions (padding 4) run their forward in
+        // reference code there: a known limit of the training graphs on such CPUs (inference
+        // pre-pads its head input instead). Exactly those two forwards are allowed; their
+        // backward passes, and everything else, must be jit.
+        let knownOnAVX2: [String: [Bool]] = TensorDesc.channelBlock == 8
+            ? ["generator head": [true, false], "conv 9×9/1 64→3 at 96²": [true, false, false]] : [:]
+        let slow = found.filter { name, implementations in
+            let allowed = knownOnAVX2[name] ?? []
+            return implementations.enumerated().contains { index, implementation in
+                implementation.hasPrefix("ref") && !(index < allowed.count && allowed[index])
+            }
+        }
         #expect(slow.isEmpty, "reference code in: \(slow.map { "\($0.0): \($0.1)" }.joined(separator: "; "))")
     }
 }
