@@ -112,8 +112,14 @@ struct Status: ParsableCommand {
         if !r.recentFailures.isEmpty {
             lines.append("")
             lines.append("recent failures:")
-            lines.append(TextTable(["ID", "REASON"], rightAligned: [0], rows: r.recentFailures.map {
-                ["\($0.id)", shortened($0.reason, to: 70)]
+            // 80 columns: the file's name (shortened from the left, where its folders are) and
+            // the reason without the path it starts with (shortened from the right: its cause
+            // comes first).
+            lines.append(TextTable(["ID", "FILE", "REASON"], rightAligned: [0], rows: r.recentFailures.map { failure in
+                let name = (failure.source as NSString).lastPathComponent
+                let reason = failure.reason.hasPrefix(failure.source + ": ")
+                    ? String(failure.reason.dropFirst(failure.source.count + 2)) : failure.reason
+                return ["\(failure.id)", shortened(name, to: 24), truncated(reason, to: 44)]
             }).render())
         }
         return lines.joined(separator: "\n")

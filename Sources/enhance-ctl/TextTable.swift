@@ -65,3 +65,8 @@ private func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(v
 func shortened(_ text: String, to width: Int) -> String {
     text.count <= width ? text : "…" + String(text.suffix(width - 1))
 }
+
+/// `text` cut to `width` characters from the right, with an ellipsis where it was cut.
+func truncated(_ text: String, to width: Int) -> String {
+    text.count <= width ? text : String(text.prefix(width - 1)) + "…"
+}

@@ -230,18 +230,21 @@ struct AttackTests {
         #expect(h.waitForExit(timeout: 30) == 0)
     }
 
-    @Test("names of 240–252 bytes are enhanced (their outputs fit in 255); one whose output cannot exist fails at once")
+    @Test("long names whose output and sidecar fit are enhanced; one whose output or sidecar cannot exist fails at once, saying which")
     func longNames() throws {
         let h = try DaemonHarness("longnames")
         try h.start()
-        let fits = [240, 252].map { String(repeating: "a", count: $0 - 4) + ".png" }   // outputs: 243 and 255 bytes
-        let tooLong = String(repeating: "b", count: 253 - 4) + ".png"                  // output: 256 bytes
-        for (i, name) in (fits + [tooLong]).enumerated() { try h.drop(name, try DaemonHarness.photo(i)) }
-        #expect(h.waitFor([.done: 2, .failed: 1], timeout: 60), "\(h.counts())\n\(h.log)")
-        let failed = try #require(try h.queue().jobs(state: .failed).first)
-        #expect(failed.sourcePath.hasSuffix(tooLong))
-        #expect(failed.attempts == 1, "not retried as if transient: \(failed)")
-        #expect(failed.lastError?.contains("too long") == true, "\(failed.lastError ?? "")")
+        // Outputs add 3 bytes (.x4), sidecars 7 (.x4 … .xmp); a name holds at most 255 bytes.
+        let fits = [240, 248].map { String(repeating: "a", count: $0 - 4) + ".png" }     // sidecars 247, 255
+        let tooLong = [String(repeating: "b", count: 249 - 4) + ".png",                   // sidecar 256
+                       String(repeating: "c", count: 253 - 4) + ".png"]                   // output 256
+        for (i, name) in (fits + tooLong).enumerated() { try h.drop(name, try DaemonHarness.photo(i)) }
+        #expect(h.waitFor([.done: 2, .failed: 2], timeout: 60), "\(h.counts())\n\(h.log)")
+        for failed in try h.queue().jobs(state: .failed) {
+            #expect(tooLong.contains { failed.sourcePath.hasSuffix($0) })
+            #expect(failed.attempts == 1, "not retried as if transient: \(failed)")
+            #expect(failed.lastError?.contains("too long") == true, "\(failed.lastError ?? "")")
+        }
         for name in fits {
             let output = (name as NSString).deletingPathExtension + ".x4.png"
             #expect(FileManager.default.fileExists(atPath: h.inbox + "/" + output))

@@ -12,6 +12,11 @@ struct LifecycleTests {
     func reloadThenStop() throws {
         let h = try DaemonHarness("hup-term")
         for i in 0..<3 { try h.drop("p-\(i).png", try DaemonHarness.photo(i)) }
+        try h.start()
+        #expect(h.waitFor([.done: 3]), "\(h.log)")
+        h.signal(SIGTERM)
+        #expect(h.waitForExit(timeout: 60) == 0)
+        #expect(h.notify.waitFor("STOPPING=1", timeout: 5))
         for run in 0..<50 {
             // Every other run changes what the reload must rebuild (the watcher, with the
             // settle delay; the workers, with their count).

@@ -134,8 +134,35 @@ final class JobQueueTests {
         #expect(recovered.map(\.id) == [a.id])
         #expect(try queue.job(id: a.id)?.state == .queued)
         #expect(try queue.job(id: b.id)?.state == .running)
+        // Once another worker holds it, the old owner's outcome is refused (the new owner writes
+        // the same output name, so nothing is duplicated).
+        #expect(try queue.claim(owner: "next", lease: 100, now: 55)?.id == a.id)
         #expect(try !queue.complete(id: a.id, owner: "dead", outputPath: "x", elapsed: 0, outputPixels: 0, now: 60),
                 "the old owner lost it")
+        #expect(try queue.job(id: a.id)?.leaseOwner == "next")
+    }
+
+    @Test("a job finished after its lease was lost, before anyone claimed it again, is done: not redone")
+    func finishedAfterLeaseLoss() throws {
+        let a = try queue.enqueue(submission("/in/a.png", sha: "a"), now: 0).job
+        _ = try queue.claim(owner: "paused", lease: 10, now: 0)
+        #expect(try queue.recoverAbandoned(all: false, policy: policy, now: 50).map(\.id) == [a.id])
+        #expect(try queue.complete(id: a.id, owner: "paused", outputPath: "/in/a.x4.png", elapsed: 1,
+                                   outputPixels: 16, now: 60))
+        let job = try #require(try queue.job(id: a.id))
+        #expect(job.state == .done && job.attempts == 1 && job.outputPath == "/in/a.x4.png")
+        #expect(try queue.claim(owner: "other", lease: 10, now: 61) == nil, "nothing left to redo")
+    }
+
+    @Test("recovery spares the leases of its own daemon's workers, however long ago they expired")
+    func ownLeasesSpared() throws {
+        let mine = try queue.enqueue(submission("/in/mine.png", sha: "m"), now: 0).job
+        let theirs = try queue.enqueue(submission("/in/theirs.png", sha: "t"), now: 0).job
+        _ = try queue.claim(owner: "host:100/w0", lease: 10, now: 0)
+        _ = try queue.claim(owner: "host:200/w0", lease: 10, now: 0)
+        let recovered = try queue.recoverAbandoned(all: false, policy: policy, sparing: "host:100/", now: 500)
+        #expect(recovered.map(\.id) == [theirs.id])
+        #expect(try queue.job(id: mine.id)?.state == .running)
     }
 
     @Test("at start-up every running job is requeued, and one that used all its attempts fails instead")
