@@ -27,14 +27,10 @@ public enum ImageUpscaler {
     public static func upscale(_ inputPath: String, to outputPath: String, generator: Generator,
                                options: UpscaleOptions = UpscaleOptions(),
                                progress: (Double) -> Void = { _ in }) throws -> UpscaleResult {
-        let start = DispatchTime.now().uptimeNanoseconds
-        let format = try outputFormat(outputPath, input: inputPath)
+        _ = try outputFormat(outputPath, input: inputPath)   // a bad OUT is refused before any decoding
         // Rows arrive upright (EXIF orientation applied), so the output is stored upright.
         let reader = try UprightReader(path: inputPath, maxPixels: options.maxPixels)
-        return try run(reader, format: format, generator: generator, options: options, progress: progress,
-                       start: start) { info, metadata throws(ImageError) in
-            try ImageWriter(path: outputPath, info: info, quality: options.jpegQuality, metadata: metadata)
-        }
+        return try upscale(reader, to: outputPath, generator: generator, options: options, progress: progress)
     }
 
     /// Upscales from a reader the caller opened (see below) into `outputPath`, committed as
