@@ -277,4 +277,32 @@ struct AttackTests {
         h.signal(SIGTERM)
         #expect(h.waitForExit(timeout: 30) == 0)
     }
+
+    @Test("a photo the daemon may not read (run as nobody) is recorded as failed with the reason, not only logged")
+    func unreadableSourceFromScan() throws {
+        let h = try DaemonHarness("unreadable")
+        h.runAs = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        try h.drop("readable.png", try DaemonHarness.photo(0))
+        let secret = try h.drop("secret.png", try DaemonHarness.photo(1))
+        // The daemon's user owns its folder, its state and the notify socket's write permission;
+        // the secret photo stays root's, mode 600, so the start-up scan finds a file it cannot read.
+        for entry in [h.directory.path] + (FileManager.default.subpaths(atPath: h.directory.path) ?? [])
+            .map({ h.directory.path + "/" + $0 }) {
+            _ = chown(entry, 65534, 65534)
+        }
+        _ = chown(secret, 0, 0)
+        chmod(secret, 0o600)
+        chmod(h.notify.path, 0o777)
+        try h.start()
+        #expect(h.waitFor([.done: 1, .failed: 1], timeout: 60, thenSteadyFor: 2), "\(h.counts())\n\(h.log)")
+        let job = try #require(try h.queue().jobs(state: .failed).first)
+        #expect(job.sourcePath == secret)
+        #expect(job.lastError?.contains("cannot be read") == true && job.lastError?.contains("ermission denied") == true,
+                "\(job.lastError ?? "")")
+        #expect(lines(h.log, containing: "secret.png: cannot be read") == 1, "said once:\n\(h.log)")
+        let status = try h.ctl(["status"])
+        #expect(status.stdout.contains("secret.png"), "\(status.stdout)")
+        h.signal(SIGTERM)
+        #expect(h.waitForExit(timeout: 30) == 0)
+    }
 }

@@ -15,6 +15,9 @@ final class DaemonHarness {
     let logPath: String
     let notify: NotifySocket
     private(set) var process: Process?
+    /// `setpriv` options to start the daemon as another user (e.g. `--reuid=nobody …`); empty:
+    /// as the test's own user.
+    var runAs: [String] = []
 
     /// Seconds a test watches, after the queue reached what it expects, for anything further (a
     /// second job for the same photo, an output taken for a source): several settle delays, so
@@ -79,8 +82,13 @@ final class DaemonHarness {
     /// Starts the daemon and waits for its READY=1.
     func start() throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try TestEnvironment.binary("enhanced"))
-        process.arguments = ["--config", configPath]
+        if runAs.isEmpty {
+            process.executableURL = URL(fileURLWithPath: try TestEnvironment.binary("enhanced"))
+            process.arguments = ["--config", configPath]
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = runAs + [try TestEnvironment.binary("enhanced"), "--config", configPath]
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = notify.path
         environment["WATCHDOG_USEC"] = "2000000"   // WatchdogSec=2: a ping at least every second
