@@ -41,7 +41,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(name: "JobQueue", dependencies: ["CSQLite"]),
         .target(name: "Configuration", dependencies: ["Common"]),
-        .target(name: "FolderWatch"),
+        .target(name: "FolderWatch", dependencies: ["Storage"]),
         // A path becomes a job in one place, for the daemon and `enhance-ctl enqueue` alike.
         .target(name: "Intake", dependencies: ["JobQueue", "FolderWatch", "Hashing"]),
         .target(name: "Daemon", dependencies: ["Common", "Configuration", "JobQueue", "FolderWatch", "Intake",

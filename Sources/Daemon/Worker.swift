@@ -163,14 +163,9 @@ final class Worker: @unchecked Sendable {
     static func openSource(_ source: String, roots: [String]) throws -> SecureFile {
         let root = roots.first { source.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
             ?? (source as NSString).deletingLastPathComponent
-        if FileStat(source)?.kind == .symlink, let target = realpath(source, nil) {
-            defer { free(target) }
-            let resolved = String(cString: target)
-            if let canonicalRoot = realpath(root, nil) {
-                defer { free(canonicalRoot) }
-                let base = String(cString: canonicalRoot)
-                if resolved.hasPrefix(base + "/") { return try SecureFile.open(path: resolved, under: base) }
-            }
+        if FileStat(source)?.kind == .symlink, let resolved = realPath(source), let base = realPath(root),
+           resolved.hasPrefix(base + "/") {
+            return try SecureFile.open(path: resolved, under: base)
         }
         return try SecureFile.open(path: source, under: root)
     }

@@ -1,16 +1,15 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Storage
 
 /// What the stability check, the symlink rule and the queue's "unchanged since" test need from
-/// `stat`. The one place a `stat` becomes a size and an mtime: the watcher, the intake and the
-/// worker must compute the same mtime from the same file, or an unchanged photo looks changed.
+/// `stat`: the kind of file, plus size and mtime as Storage's `FileIdentity` computes them.
 public struct FileStat: Equatable, Sendable {
     public enum Kind: Sendable { case regular, directory, symlink, other }
     public var kind: Kind
-    public var size: Int64
-    /// Nanoseconds since 1970.
-    public var mtime: Int64
+    /// Device, inode, size and mtime: a replacement with the same size and mtime still differs.
+    public var identity: FileIdentity
 
     /// `lstat` (the link itself) or `stat` (what it points to); nil when the path is gone.
     public init?(_ path: String, followingLinks: Bool = false) {
@@ -26,16 +25,18 @@ public struct FileStat: Equatable, Sendable {
         case S_IFLNK: kind = .symlink
         default: kind = .other
         }
-        size = Int64(s.st_size)
-        mtime = Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec)
+        identity = FileIdentity(s)
     }
 
+    public var size: Int64 { identity.size }
+    /// Nanoseconds since 1970.
+    public var mtime: Int64 { identity.mtimeNanoseconds }
     /// Seconds since 1970, as the queue records it.
-    public var mtimeSeconds: Double { Double(mtime) / 1e9 }
+    public var mtimeSeconds: Double { identity.mtimeSeconds }
 }
 
 /// The canonical absolute path (symlinks resolved), or nil when it does not resolve.
-func realPath(_ path: String) -> String? {
+public func realPath(_ path: String) -> String? {
     guard let resolved = realpath(path, nil) else { return nil }
     defer { free(resolved) }
     return String(cString: resolved)

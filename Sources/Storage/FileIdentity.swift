@@ -21,7 +21,10 @@ public struct FileIdentity: Sendable, Equatable, Hashable {
         self.mtimeNanoseconds = mtimeNanoseconds
     }
 
-    init(_ status: stat) {
+    /// The one place a `stat` becomes a size and an mtime (the watcher's `FileStat` builds on
+    /// it): the watcher, the intake and the worker must compute the same mtime from the same
+    /// file, or an unchanged photo looks changed.
+    public init(_ status: stat) {
         device = UInt64(status.st_dev)
         inode = UInt64(status.st_ino)
         size = Int64(status.st_size)
