@@ -12,12 +12,17 @@ public struct ImageMetadata: Sendable, Hashable {
     /// decompressed. When writing PNG, libpng drops a profile that does not
     /// match the image (e.g. a gray profile on RGB) rather than fail.
     public var iccProfile: [UInt8]?
+    /// IPTC-IIM datasets (record 2 captions, keywords, …), as TIFF tag 33723
+    /// holds them and as JPEG APP13 carries them in Photoshop resource 0x0404.
+    /// Formats with no IPTC home map its fields into XMP instead.
+    public var iptc: [UInt8]?
 
-    public init(exif: [UInt8]? = nil, xmp: [UInt8]? = nil, iccProfile: [UInt8]? = nil) {
+    public init(exif: [UInt8]? = nil, xmp: [UInt8]? = nil, iccProfile: [UInt8]? = nil, iptc: [UInt8]? = nil) {
         self.exif = exif
         self.xmp = xmp
         self.iccProfile = iccProfile
+        self.iptc = iptc
     }
 
-    public var isEmpty: Bool { exif == nil && xmp == nil && iccProfile == nil }
+    public var isEmpty: Bool { exif == nil && xmp == nil && iccProfile == nil && iptc == nil }
 }
