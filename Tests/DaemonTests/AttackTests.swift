@@ -281,7 +281,7 @@ struct AttackTests {
     @Test("a photo the daemon may not read (run as nobody) is recorded as failed with the reason, not only logged")
     func unreadableSourceFromScan() throws {
         let h = try DaemonHarness("unreadable")
-        h.runAs = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        h.launcher = ["/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
         try h.drop("readable.png", try DaemonHarness.photo(0))
         let secret = try h.drop("secret.png", try DaemonHarness.photo(1))
         // The daemon's user owns its folder, its state and the notify socket's write permission;

@@ -15,9 +15,10 @@ final class DaemonHarness {
     let logPath: String
     let notify: NotifySocket
     private(set) var process: Process?
-    /// `setpriv` options to start the daemon as another user (e.g. `--reuid=nobody …`); empty:
-    /// as the test's own user.
-    var runAs: [String] = []
+    /// A command (with its arguments) the daemon is started through, its own path and arguments
+    /// appended: `setpriv --reuid=nobody …` to run it as another user, `strace -f -o FILE` to
+    /// trace it, `unshare --user …` for limits of its own. Empty: the daemon itself.
+    var launcher: [String] = []
 
     /// Seconds a test watches, after the queue reached what it expects, for anything further (a
     /// second job for the same photo, an output taken for a source): several settle delays, so
@@ -82,13 +83,9 @@ final class DaemonHarness {
     /// Starts the daemon and waits for its READY=1.
     func start() throws {
         let process = Process()
-        if runAs.isEmpty {
-            process.executableURL = URL(fileURLWithPath: try TestEnvironment.binary("enhanced"))
-            process.arguments = ["--config", configPath]
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = runAs + [try TestEnvironment.binary("enhanced"), "--config", configPath]
-        }
+        let command = launcher + [try TestEnvironment.binary("enhanced"), "--config", configPath]
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = notify.path
         environment["WATCHDOG_USEC"] = "2000000"   // WatchdogSec=2: a ping at least every second
@@ -108,8 +105,17 @@ final class DaemonHarness {
         }
     }
 
+    /// Signals the daemon. Through a launcher that stays its parent (strace), that is the pid in
+    /// the daemon's lock file, not the launcher's.
     func signal(_ number: Int32) {
-        if let process { kill(process.processIdentifier, number) }
+        guard let process else { return }
+        kill(launcher.isEmpty ? process.processIdentifier : daemonPID ?? process.processIdentifier, number)
+    }
+
+    /// The pid the running daemon wrote into its lock file (`<database>.lock`).
+    var daemonPID: pid_t? {
+        (try? String(contentsOfFile: database + ".lock", encoding: .utf8))
+            .flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
     /// Waits for the process to exit; its status, or nil on timeout.

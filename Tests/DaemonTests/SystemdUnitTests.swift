@@ -52,4 +52,56 @@ struct SystemdUnitTests {
         let score = try #require(line.firstMatch(of: #/: ([0-9.]+) /#).flatMap { Double($0.1) }, "\(line)")
         #expect(score <= 1.0, "\(line)")
     }
+
+    /// Every system call in a set, expanded: `systemd-analyze syscall-filter @group` lists the
+    /// calls and the nested `@groups` of one group.
+    func syscalls(in group: String, seen: inout Set<String>) throws -> Set<String> {
+        guard seen.insert(group).inserted else { return [] }
+        let listing = try runCommand("/usr/bin/systemd-analyze", ["syscall-filter", group])
+        var calls = Set<String>()
+        for raw in listing.stdout.split(separator: "\n").dropFirst() {
+            let entry = raw.trimmingCharacters(in: .whitespaces)
+            if entry.isEmpty || entry.hasPrefix("#") { continue }
+            if entry.hasPrefix("@") { calls.formUnion(try syscalls(in: entry, seen: &seen)) } else { calls.insert(entry) }
+        }
+        return calls
+    }
+
+    /// The filter answers a call outside its set with EPERM, so a daemon that needed one would
+    /// fail in ways only a log could show: a traced run (start, one job, reload, stop) must use
+    /// none of them.
+    @Test("every system call the daemon makes starting, enhancing a photo, reloading and stopping is in its SystemCallFilter")
+    func systemCallsInFilter() throws {
+        let unit = try String(contentsOfFile: unitPath, encoding: .utf8)
+        let groups = unit.split(separator: "\n").filter { $0.hasPrefix("SystemCallFilter=") }
+            .flatMap { $0.dropFirst("SystemCallFilter=".count).split(separator: " ").map(String.init) }
+        #expect(groups == ["@system-service"], "the test expands allow-lists only: \(groups)")
+        var seen = Set<String>()
+        var allowed = Set<String>()
+        for group in groups { allowed.formUnion(try syscalls(in: group, seen: &seen)) }
+        #expect(allowed.count > 200 && allowed.contains("openat"), "\(allowed.count) calls listed")
+
+        let h = try DaemonHarness("syscalls")
+        let trace = h.directory.appendingPathComponent("trace").path
+        h.launcher = ["/usr/bin/strace", "-f", "-qq", "-o", trace]
+        try h.start()
+        try h.drop("photo.png", try DaemonHarness.photo(0))
+        #expect(h.waitFor([.done: 1], timeout: 120), "\(h.counts())\n\(h.log)")
+        h.signal(SIGHUP)
+        #expect(eventually(timeout: 30) { h.log.contains("reloaded") }, "\(h.log)")
+        h.signal(SIGTERM)
+        #expect(h.waitForExit(timeout: 60) == 0, "\(h.log)")
+
+        // strace writes "PID name(args…) = result", "PID <... name resumed>…" and "PID +++ exited".
+        let text = try String(contentsOfFile: trace, encoding: .utf8)
+        var used = Set<String>()
+        for line in text.split(separator: "\n") {
+            guard let match = line.firstMatch(of: #/^\d+\s+([a-z_0-9]+)\(/#) else { continue }
+            used.insert(String(match.1))
+        }
+        // The launch itself: strace's own execve of the daemon happens before any filter would apply.
+        #expect(used.contains("openat") && used.contains("futex"), "the trace holds \(used.count) calls")
+        let outside = used.subtracting(allowed).subtracting(["execve"])
+        #expect(outside.isEmpty, "calls outside @system-service (each would fail with EPERM): \(outside.sorted())")
+    }
 }
