@@ -72,6 +72,9 @@ extension DaemonConfiguration {
             config.initialDelay = try r.number("retry.initial_delay", min: 0) ?? config.initialDelay
             config.maxDelay = try r.number("retry.max_delay", min: config.initialDelay) ?? max(config.maxDelay, config.initialDelay)
             config.logLevel = try r.choice("log.level") ?? config.logLevel
+            config.hooks.onDone = try r.command("hooks.on_done") ?? []
+            config.hooks.onFailed = try r.command("hooks.on_failed") ?? []
+            config.hooks.timeout = try r.number("hooks.timeout", min: 0.1) ?? config.hooks.timeout
             if let unknown = r.unusedKeys.first {
                 throw ConfigurationError(key: unknown, message: "unknown key (a typo?)")
             }
@@ -158,6 +161,28 @@ struct KeyReader {
             result.append(DaemonConfiguration.absolutePath(s, base: base))
         }
         return result
+    }
+
+    /// A program and its arguments, run without a shell: a non-empty array of strings whose first
+    /// is an absolute path (a hook's search path would be whatever the service manager gave),
+    /// with only known `{placeholders}`. An empty array means none.
+    mutating func command(_ key: String) throws(ConfigurationError) -> [String]? {
+        guard let v = value(key) else { return nil }
+        guard case .array(let items) = v else { throw wrong(key, "an array: the program, then its arguments", v) }
+        var argv: [String] = []
+        for item in items {
+            guard case .string(let s) = item else { throw wrong(key, "strings", item) }
+            argv.append(s)
+        }
+        guard let program = argv.first else { return [] }
+        guard program.hasPrefix("/") else {
+            throw ConfigurationError(key: key, message: "the program must be an absolute path, got \"\(program)\"")
+        }
+        if let unknown = argv.dropFirst().lazy.flatMap(HookCommands.unknownPlaceholders).first {
+            let known = HookCommands.placeholders.map { "{\($0.name)}" }.joined(separator: ", ")
+            throw ConfigurationError(key: key, message: "unknown placeholder {\(unknown)} (known: \(known))")
+        }
+        return argv
     }
 
     mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {

@@ -64,6 +64,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     // [log]
     public var logLevel: LogLevel = .info
 
+    // [hooks]
+    public var hooks = HookCommands()
+
     /// The file it was read from; nil for the embedded default.
     public var file: String?
 }

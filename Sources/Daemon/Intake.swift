@@ -12,11 +12,20 @@ final class DaemonIntake: Sendable {
     private let queue: JobQueue
     private let state: DaemonState
     private let logger: Logger
+    private let hooks: HookRunner
 
-    init(queue: JobQueue, state: DaemonState, logger: Logger) {
+    init(queue: JobQueue, state: DaemonState, logger: Logger, hooks: HookRunner) {
         self.queue = queue
         self.state = state
         self.logger = logger
+        self.hooks = hooks
+    }
+
+    /// A file that became a failed job without a worker: the `on_failed` hook hears of it too.
+    private func failed(_ job: Job, _ reason: String) {
+        logger.warning("job \(job.id): failed: \(reason)")
+        hooks.jobEnded(.init(jobID: job.id, source: job.sourcePath, state: "failed", reason: reason),
+                       hooks: state.snapshot.configuration.hooks)
     }
 
     /// The intake for the configuration and model in force now (a reload may change either).
@@ -37,7 +46,7 @@ final class DaemonIntake: Sendable {
                 case .duplicate(let job, let original):
                     logger.info("job \(job.id): \(file.path) skipped: same content as job \(original.id) (\(original.sourcePath))")
                 case .rejected(let job, let reason):
-                    if let job { logger.warning("job \(job.id): failed: \(reason)") }
+                    if let job { failed(job, reason) }
                 case .known, .unchanged: break
                 case .ignored(let reason): logger.debug("not queued: \(reason)")
                 }
@@ -52,9 +61,7 @@ final class DaemonIntake: Sendable {
     func reject(_ path: String, reason: String) {
         serial.async { [self] in
             do {
-                if let job = try current().reject(path, reason: reason) {
-                    logger.warning("job \(job.id): failed: \(reason)")
-                }
+                if let job = try current().reject(path, reason: reason) { failed(job, reason) }
             } catch {
                 logger.warning("\(reason) (not recorded: \(error))")
             }

@@ -22,6 +22,7 @@ final class Lifecycle: @unchecked Sendable {
     private let startedAt: Double
     private let intake: DaemonIntake
     private let heartbeat: Heartbeat
+    private let hooks: HookRunner
     private let stopRequested = DispatchSemaphore(value: 0)
 
     // Confined to `control`.
@@ -37,9 +38,10 @@ final class Lifecycle: @unchecked Sendable {
         self.notifier = notifier
         self.pid = pid
         self.startedAt = startedAt
-        intake = DaemonIntake(queue: queue, state: state, logger: logger)
+        hooks = HookRunner(logger: logger)
+        intake = DaemonIntake(queue: queue, state: state, logger: logger, hooks: hooks)
         heartbeat = Heartbeat(queue: queue, state: state, notifier: notifier, logger: logger, pid: pid)
-        pool = WorkerPool(state: state, queue: queue, logger: logger)
+        pool = WorkerPool(state: state, queue: queue, logger: logger, hooks: hooks)
     }
 
     /// Registers the daemon, starts the workers, the watcher and the heartbeat.
@@ -177,6 +179,10 @@ final class Lifecycle: @unchecked Sendable {
         let deadline = DispatchTime.now() + state.snapshot.configuration.shutdownTimeout
         let finished = workers.allSatisfy { $0.waitForExit(until: deadline) }
         intake.drain()
+        // Hooks not yet started are dropped (each logged); a running one gets its timeout.
+        if !hooks.drain(until: .now() + state.snapshot.configuration.hooks.timeout + 3) {
+            logger.warning("a hook was still running at stop; not waited for")
+        }
         if !finished {
             for (job, owner) in state.jobsInFlight {
                 if (try? queue.release(id: job, owner: owner)) == true {

@@ -17,6 +17,7 @@ final class Worker: @unchecked Sendable {
     private let state: DaemonState
     private let queue: JobQueue
     private let logger: Logger
+    private let hooks: HookRunner
     private var generator: Generator?
     private var generation = -1
     private let exited = DispatchSemaphore(value: 0)
@@ -27,7 +28,8 @@ final class Worker: @unchecked Sendable {
     /// heartbeat spares leases that start with it.
     static func ownerPrefix(pid: Int32) -> String { "\(ProcessInfo.processInfo.hostName):\(pid)/" }
 
-    init(index: Int, state: DaemonState, queue: JobQueue, logger: Logger) {
+    init(index: Int, state: DaemonState, queue: JobQueue, logger: Logger, hooks: HookRunner) {
+        self.hooks = hooks
         self.index = index
         self.owner = Self.ownerPrefix(pid: getpid()) + "w\(index)"
         self.state = state
@@ -148,11 +150,13 @@ final class Worker: @unchecked Sendable {
             if try queue.complete(id: job.id, owner: owner, outputPath: plan.outputPath, elapsed: result.seconds,
                                   outputPixels: pixels) {
                 logger.info(String(format: "job %lld: done → %@ (%.2f s)", job.id, plan.outputPath, result.seconds))
+                hooks.jobEnded(.init(jobID: job.id, source: source, output: plan.outputPath, sidecar: plan.sidecarPath,
+                                     state: "done"), hooks: c.hooks)
             } else {
                 logger.warning("job \(job.id): finished after its lease was lost; the queue keeps the other owner's outcome")
             }
         } catch {
-            record(error, for: job, policy: c.retryPolicy)
+            record(error, for: job, policy: c.retryPolicy, hooks: c.hooks)
         }
     }
 
@@ -194,8 +198,10 @@ final class Worker: @unchecked Sendable {
         try queue.reserveOutput(id: job.id, owner: owner, outputPath: plan.outputPath)
     }
 
-    private func record(_ error: any Error, for job: Job, policy: RetryPolicy) {
+    private func record(_ error: any Error, for job: Job, policy: RetryPolicy, hooks commands: HookCommands) {
         let reason = "\(error)"
+        let failedForGood = { self.hooks.jobEnded(.init(jobID: job.id, source: job.sourcePath, state: "failed", reason: reason),
+                                                  hooks: commands) }
         do {
             switch FailureKind(error) {
             case .sourceGone:
@@ -204,10 +210,12 @@ final class Worker: @unchecked Sendable {
             case .permanent:
                 try queue.fail(id: job.id, owner: owner, reason: reason, permanent: true, policy: policy)
                 logger.error("job \(job.id): failed: \(reason)")
+                failedForGood()
             case .transient:
                 let state = try queue.fail(id: job.id, owner: owner, reason: reason, permanent: false, policy: policy)
                 if state == .failed {
                     logger.error("job \(job.id): failed after \(job.attempts) attempts: \(reason)")
+                    failedForGood()
                 } else {
                     logger.warning("job \(job.id): attempt \(job.attempts) failed, will retry: \(reason)")
                 }

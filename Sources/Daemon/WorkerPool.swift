@@ -8,12 +8,14 @@ final class WorkerPool: @unchecked Sendable {
     private let state: DaemonState
     private let queue: JobQueue
     private let logger: Logger
+    private let hooks: HookRunner
     private var workers: [Int: Worker] = [:]
 
-    init(state: DaemonState, queue: JobQueue, logger: Logger) {
+    init(state: DaemonState, queue: JobQueue, logger: Logger, hooks: HookRunner) {
         self.state = state
         self.queue = queue
         self.logger = logger
+        self.hooks = hooks
     }
 
     /// Makes sure workers 0..<count run. Workers above `count` leave by themselves after their
@@ -21,7 +23,7 @@ final class WorkerPool: @unchecked Sendable {
     /// leaving is filled again once it has gone, at the next reload.
     func ensure(_ count: Int) {
         for index in 0..<count where workers[index].map({ $0.waitForExit(until: .now()) }) ?? true {
-            let worker = Worker(index: index, state: state, queue: queue, logger: logger)
+            let worker = Worker(index: index, state: state, queue: queue, logger: logger, hooks: hooks)
             workers[index] = worker
             worker.start()
         }
