@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // The C world, entered in exactly one place per library.
@@ -45,7 +46,8 @@ let package = Package(
         // A path becomes a job in one place, for the daemon and `enhance-ctl enqueue` alike.
         .target(name: "Intake", dependencies: ["JobQueue", "FolderWatch", "Hashing"]),
         .target(name: "Daemon", dependencies: ["Common", "Configuration", "JobQueue", "FolderWatch", "Intake",
-                                               "Upscaling", "SRGAN", "Imaging", "Hashing", "Storage"]),
+                                               "Upscaling", "SRGAN", "Imaging", "Hashing", "Storage",
+                                               .product(name: "Prometheus", package: "swift-prometheus")]),
 
         // What a person types.
         .executableTarget(

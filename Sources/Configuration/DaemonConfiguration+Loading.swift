@@ -75,6 +75,8 @@ extension DaemonConfiguration {
             config.hooks.onDone = try r.command("hooks.on_done") ?? []
             config.hooks.onFailed = try r.command("hooks.on_failed") ?? []
             config.hooks.timeout = try r.number("hooks.timeout", min: 0.1) ?? config.hooks.timeout
+            config.metrics.textfileDirectory = try r.path("metrics.textfile_dir")
+            config.metrics.interval = try r.number("metrics.interval", min: 0.1) ?? config.metrics.interval
             if let unknown = r.unusedKeys.first {
                 throw ConfigurationError(key: unknown, message: "unknown key (a typo?)")
             }

@@ -67,6 +67,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     // [hooks]
     public var hooks = HookCommands()
 
+    // [metrics]
+    public var metrics = MetricsSettings()
+
     /// The file it was read from; nil for the embedded default.
     public var file: String?
 }

@@ -23,6 +23,7 @@ final class Lifecycle: @unchecked Sendable {
     private let intake: DaemonIntake
     private let heartbeat: Heartbeat
     private let hooks: HookRunner
+    private let metricsFile: MetricsTextfile
     private let stopRequested = DispatchSemaphore(value: 0)
 
     // Confined to `control`.
@@ -41,7 +42,10 @@ final class Lifecycle: @unchecked Sendable {
         hooks = HookRunner(logger: logger)
         intake = DaemonIntake(queue: queue, state: state, logger: logger, hooks: hooks)
         heartbeat = Heartbeat(queue: queue, state: state, notifier: notifier, logger: logger, pid: pid)
-        pool = WorkerPool(state: state, queue: queue, logger: logger, hooks: hooks)
+        let metrics = DaemonMetrics(startedAt: startedAt)
+        metricsFile = MetricsTextfile(metrics: metrics, queue: queue, state: state, logger: logger)
+        pool = WorkerPool(state: state, queue: queue, logger: logger,
+                          observers: JobObservers(hooks: hooks, metrics: metrics))
     }
 
     /// Registers the daemon, starts the workers, the watcher and the heartbeat.
@@ -52,6 +56,7 @@ final class Lifecycle: @unchecked Sendable {
             pool.ensure(snapshot.configuration.workers)
             watcher = try startWatcher(snapshot.configuration)
             heartbeat.start(on: control)
+            metricsFile.start()
         }
     }
 
@@ -147,6 +152,7 @@ final class Lifecycle: @unchecked Sendable {
                 watcher = replacement
             }
             pool.ensure(next.workers)
+            metricsFile.start()
             try? register(next, model: model)
             logger.info("reloaded \(next.file ?? "the configuration"): \(next.workers) worker(s) × \(next.threadsPerWorker) thread(s), model \(model.name)\(regenerate ? " (workers reload it between jobs)" : "")")
         }
@@ -191,6 +197,7 @@ final class Lifecycle: @unchecked Sendable {
             }
         }
         try? queue.daemonStopped(pid: pid)
+        metricsFile.stop()
         do { try queue.checkpoint() } catch { logger.warning("WAL checkpoint at stop: \(error)") }
         logger.info("stopped")
         if !finished {

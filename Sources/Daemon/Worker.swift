@@ -17,7 +17,7 @@ final class Worker: @unchecked Sendable {
     private let state: DaemonState
     private let queue: JobQueue
     private let logger: Logger
-    private let hooks: HookRunner
+    private let observers: JobObservers
     private var generator: Generator?
     private var generation = -1
     private let exited = DispatchSemaphore(value: 0)
@@ -28,8 +28,8 @@ final class Worker: @unchecked Sendable {
     /// heartbeat spares leases that start with it.
     static func ownerPrefix(pid: Int32) -> String { "\(ProcessInfo.processInfo.hostName):\(pid)/" }
 
-    init(index: Int, state: DaemonState, queue: JobQueue, logger: Logger, hooks: HookRunner) {
-        self.hooks = hooks
+    init(index: Int, state: DaemonState, queue: JobQueue, logger: Logger, observers: JobObservers) {
+        self.observers = observers
         self.index = index
         self.owner = Self.ownerPrefix(pid: getpid()) + "w\(index)"
         self.state = state
@@ -84,7 +84,9 @@ final class Worker: @unchecked Sendable {
                 continue
             }
             state.began(job.id, owner: owner)
+            observers.metrics.jobStarted(worker: index)
             process(job, snapshot)
+            observers.metrics.jobEnded(worker: index)
             state.ended(job.id)
         }
         logger.debug("worker \(index): exiting")
@@ -150,13 +152,14 @@ final class Worker: @unchecked Sendable {
             if try queue.complete(id: job.id, owner: owner, outputPath: plan.outputPath, elapsed: result.seconds,
                                   outputPixels: pixels) {
                 logger.info(String(format: "job %lld: done → %@ (%.2f s)", job.id, plan.outputPath, result.seconds))
-                hooks.jobEnded(.init(jobID: job.id, source: source, output: plan.outputPath, sidecar: plan.sidecarPath,
-                                     state: "done"), hooks: c.hooks)
+                observers.metrics.jobDone(model: snapshot.model.name, seconds: result.seconds, outputPixels: pixels)
+                observers.hooks.jobEnded(.init(jobID: job.id, source: source, output: plan.outputPath,
+                                               sidecar: plan.sidecarPath, state: "done"), hooks: c.hooks)
             } else {
                 logger.warning("job \(job.id): finished after its lease was lost; the queue keeps the other owner's outcome")
             }
         } catch {
-            record(error, for: job, policy: c.retryPolicy, hooks: c.hooks)
+            record(error, for: job, policy: c.retryPolicy, hooks: c.hooks, model: snapshot.model.name)
         }
     }
 
@@ -198,10 +201,14 @@ final class Worker: @unchecked Sendable {
         try queue.reserveOutput(id: job.id, owner: owner, outputPath: plan.outputPath)
     }
 
-    private func record(_ error: any Error, for job: Job, policy: RetryPolicy, hooks commands: HookCommands) {
+    private func record(_ error: any Error, for job: Job, policy: RetryPolicy, hooks commands: HookCommands,
+                        model: String) {
         let reason = "\(error)"
-        let failedForGood = { self.hooks.jobEnded(.init(jobID: job.id, source: job.sourcePath, state: "failed", reason: reason),
-                                                  hooks: commands) }
+        let failedForGood = {
+            self.observers.metrics.jobFailed(model: model)
+            self.observers.hooks.jobEnded(.init(jobID: job.id, source: job.sourcePath, state: "failed", reason: reason),
+                                          hooks: commands)
+        }
         do {
             switch FailureKind(error) {
             case .sourceGone:

@@ -8,14 +8,14 @@ final class WorkerPool: @unchecked Sendable {
     private let state: DaemonState
     private let queue: JobQueue
     private let logger: Logger
-    private let hooks: HookRunner
+    private let observers: JobObservers
     private var workers: [Int: Worker] = [:]
 
-    init(state: DaemonState, queue: JobQueue, logger: Logger, hooks: HookRunner) {
+    init(state: DaemonState, queue: JobQueue, logger: Logger, observers: JobObservers) {
         self.state = state
         self.queue = queue
         self.logger = logger
-        self.hooks = hooks
+        self.observers = observers
     }
 
     /// Makes sure workers 0..<count run. Workers above `count` leave by themselves after their
@@ -23,7 +23,7 @@ final class WorkerPool: @unchecked Sendable {
     /// leaving is filled again once it has gone, at the next reload.
     func ensure(_ count: Int) {
         for index in 0..<count where workers[index].map({ $0.waitForExit(until: .now()) }) ?? true {
-            let worker = Worker(index: index, state: state, queue: queue, logger: logger, hooks: hooks)
+            let worker = Worker(index: index, state: state, queue: queue, logger: logger, observers: observers)
             workers[index] = worker
             worker.start()
         }

@@ -48,6 +48,7 @@ struct ConfigurationTests {
         #expect(c.settleDelay == 2 && c.rescanInterval == 600 && c.tile == 224 && c.overlap == 48)
         #expect(c.maxAttempts == 4 && c.initialDelay == 30 && c.maxDelay == 3600 && c.logLevel == .info)
         #expect(c.hooks == HookCommands())
+        #expect(c.metrics == MetricsSettings())
     }
 
     @Test("every key is read, relative paths start at the file's folder")
