@@ -16,8 +16,11 @@ struct Enhanced: ParsableCommand {
     @Option(name: .long, help: "The TOML configuration file (see etc/enhance.toml).")
     var config: String?
 
-    @Flag(name: .long, help: "Check the configuration, print it, and exit.")
+    @Flag(name: .long, help: "Check the configuration and that its model file loads, print it, and exit.")
     var checkConfig = false
+
+    @Flag(name: .long, help: "Say what the start-up scan would queue, skip (and why), and where each output and sidecar would go, then exit; nothing is created or changed.")
+    var dryRun = false
 
     func run() throws {
         let configuration: DaemonConfiguration
@@ -27,7 +30,24 @@ struct Enhanced: ParsableCommand {
             fail("\(error)")
         }
         if checkConfig {
-            print(ConfigurationSummary.render(configuration))
+            // The model is part of the configuration an admin checks: a file that is missing or
+            // does not load would only show at start, as a restart loop under systemd.
+            let model: ModelIdentity
+            do {
+                model = try ModelCheck.load(configuration.modelPath)
+            } catch {
+                fail("\(configuration.file ?? "embedded default configuration"): \(error)")
+            }
+            print(ConfigurationSummary.render(configuration, model: model))
+            return
+        }
+        if dryRun {
+            do {
+                try DryRun.report(configuration).forEach { print($0) }
+            } catch {
+                FileHandle.standardError.write(Data("enhanced: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
             return
         }
         let logger = Logger(level: configuration.logLevel)
