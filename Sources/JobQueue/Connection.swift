@@ -25,6 +25,17 @@ final class Connection {
 
     deinit { sqlite3_close_v2(handle) }
 
+    /// Copies this whole database into `destination` (SQLite's online backup, in one step:
+    /// a consistent snapshot even while another process writes).
+    func copy(into destination: Connection) throws {
+        guard let backup = sqlite3_backup_init(destination.handle, "main", handle, "main") else {
+            throw SQLiteError(code: sqlite3_errcode(destination.handle), connection: destination.handle, context: "backup")
+        }
+        let status = sqlite3_backup_step(backup, -1)
+        sqlite3_backup_finish(backup)
+        guard status == SQLITE_DONE else { throw SQLiteError(code: status, connection: destination.handle, context: "backup") }
+    }
+
     /// Runs one statement with arguments and returns its rows (statements with RETURNING included).
     @discardableResult
     func run(_ sql: String, _ arguments: [SQLValue] = []) throws -> [Row] {
