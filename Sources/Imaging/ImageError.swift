@@ -39,8 +39,13 @@ public struct ImageError: Error, CustomStringConvertible, Sendable, Hashable {
         self.detail = detail.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 
+    /// `path: summary: detail`, or `path: detail` when the detail already says what failed —
+    /// it starts with the summary ("is a directory, not an image file") or is itself a failure
+    /// ("cannot create a temporary file in …"): the cause is said once.
     public var description: String {
-        detail.isEmpty ? "\(path): \(kind.summary)" : "\(path): \(kind.summary): \(detail)"
+        if detail.isEmpty { return "\(path): \(kind.summary)" }
+        if detail.hasPrefix(kind.summary) || detail.hasPrefix("cannot ") { return "\(path): \(detail)" }
+        return "\(path): \(kind.summary): \(detail)"
     }
 }
 
