@@ -6,6 +6,7 @@ import Configuration
 import FolderWatch
 import Foundation
 import JobQueue
+import Storage
 
 /// Start, reload and stop, and the parts they change: the folder watcher, the worker pool and
 /// the heartbeat. Every one of those is touched only on `control`, a serial queue: a SIGHUP's
@@ -214,7 +215,9 @@ final class Lifecycle: @unchecked Sendable {
         logger.info("stopped")
         let status = forced ?? 0
         if !finished {
-            // Workers are still inside the model: skip atexit teardown under their feet.
+            // Workers are still inside the model: skip atexit teardown under their feet, and
+            // take their half-written outputs with us rather than leave them to the next start.
+            PendingFile.removeAllUncommitted()
             _exit(status)
         }
         return status
