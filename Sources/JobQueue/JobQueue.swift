@@ -47,7 +47,7 @@ public final class JobQueue: @unchecked Sendable {
         do {
             connection = try Connection(path: ":memory:", create: true, busyTimeout: 0)
             if FileManager.default.fileExists(atPath: path) {
-                try Connection(path: path, create: false, busyTimeout: busyTimeout).copy(into: connection)
+                try Connection(readingOnly: path, busyTimeout: busyTimeout).copy(into: connection)
             }
             try connection.execute("PRAGMA foreign_keys = ON")
             try Schema.migrate(connection, path: path)

@@ -9,7 +9,7 @@ struct Enhanced: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enhanced",
         abstract: "Watch folders and enhance every photo dropped into them (SRGAN ×4), with provenance.",
-        discussion: "Without --config, the embedded default is used: watch ./var/inbox, state in ./var/state/enhance.sqlite, model ./var/models/srgan-gan.safetensors. Signals: SIGTERM stops gracefully, SIGHUP reloads the configuration and model.",
+        discussion: "Without --config, an installed binary reads /etc/enhance/enhance.toml; one built in a checkout uses the embedded default, under the checkout's var/: watch var/inbox, state in var/state/enhance.sqlite, model var/models/srgan-gan.safetensors. Signals: SIGTERM or SIGINT stops gracefully (a second one at once, exit status 143 or 130), SIGHUP reloads the configuration and model. See enhance.toml(5).",
         version: Daemon.version
     )
 
