@@ -76,7 +76,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "SRGAN", "Imaging", "Storage", "TestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "Hashing", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "SRGAN", "Neural", "ModelFormats", "Hashing",
                                                          "TestSupport"]),
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "TestSupport"]),

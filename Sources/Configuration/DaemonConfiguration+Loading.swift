@@ -2,25 +2,42 @@ import Common
 import Foundation
 
 extension DaemonConfiguration {
-    /// Used when no `--config` is given: everything under `./var` of the working directory, so a
+    /// Used when no `--config` is given and no installed configuration exists: everything under
+    /// `var/` of the checkout the binary was built in (else of the working directory), so a
     /// newcomer can run the daemon from the repository and drop photos into `var/inbox`.
     public static let embeddedDefault = """
-        # enhance's embedded default configuration (paths relative to the working directory).
+        # enhance's embedded default configuration (paths relative to the checkout).
         [watch]
         roots = ["var/inbox"]
 
         [model]
-        path = "var/models/srgan-gan.safetensors"
+        name = "srgan-gan"
 
         [state]
         database = "var/state/enhance.sqlite"
         """
 
-    /// Reads `file`, or the embedded default when nil.
+    /// What `scripts/install` writes, and so what an installed binary reads without `--config`.
+    public static let installedFile = "/etc/enhance/enhance.toml"
+
+    /// Where the embedded default's relative paths start: the checkout the running binary was
+    /// built in, so `.build/release/enhanced` means the same `var/` from any directory; for a
+    /// binary outside a checkout, the working directory (as before).
+    public static var embeddedBaseDirectory: String { Checkout.root ?? FileManager.default.currentDirectoryPath }
+
+    /// The file to read when none is given: none (the embedded default) for a binary in a
+    /// checkout; for an installed one, the installed configuration when there is one — then
+    /// `enhance-ctl status` after `scripts/install` looks at the service's queue.
+    public static var defaultFile: String? {
+        if Checkout.root == nil, FileManager.default.fileExists(atPath: installedFile) { return installedFile }
+        return nil
+    }
+
+    /// Reads `file`, else `defaultFile`, else the embedded default.
     public static func load(file: String?, processorCount: Int = ProcessInfo.processInfo.activeProcessorCount)
         throws(ConfigurationError) -> DaemonConfiguration {
-        guard let file else {
-            return try parse(embeddedDefault, file: nil, baseDirectory: FileManager.default.currentDirectoryPath,
+        guard let file = file ?? defaultFile else {
+            return try parse(embeddedDefault, file: nil, baseDirectory: embeddedBaseDirectory,
                              processorCount: processorCount)
         }
         let absolute = absolutePath(file, base: FileManager.default.currentDirectoryPath)
@@ -46,7 +63,7 @@ extension DaemonConfiguration {
             let naming = try OutputNaming(pattern: try r.string("output.name_pattern") ?? "{name}.x4.{ext}")
             var config = DaemonConfiguration(
                 roots: roots, naming: naming,
-                modelPath: try r.path("model.path") ?? absolutePath("var/models/srgan-gan.safetensors", base: baseDirectory),
+                modelPath: try modelPath(&r, base: baseDirectory),
                 workers: 1, threadsPerWorker: 1,
                 database: try r.path("state.database") ?? absolutePath("var/state/enhance.sqlite", base: baseDirectory),
                 file: file)
@@ -59,6 +76,12 @@ extension DaemonConfiguration {
             }
             config.format = try r.choice("output.format") ?? config.format
             config.jpegQuality = try r.integer("output.jpeg_quality", in: 1...100) ?? config.jpegQuality
+            if let text = try r.string("output.background") {
+                guard let color = BackgroundColor(parsing: text) else {
+                    throw ConfigurationError(key: "output.background", message: "must be \(BackgroundColor.accepted), got \"\(text)\"")
+                }
+                config.background = color
+            }
             config.tile = try r.integer("model.tile", in: Defaults.tileRange) ?? config.tile
             config.overlap = try r.integer("model.overlap", in: Defaults.overlapRange(tile: config.tile)) ?? config.overlap
             config.maxInputPixels = try r.integer("model.max_input_pixels", in: 1...Int(Int32.max)) ?? config.maxInputPixels
@@ -88,6 +111,24 @@ extension DaemonConfiguration {
         }
     }
 
+    /// `model.path`, or `model.name` looked up in `model.directory` (default `var/models`);
+    /// one of the two, since a file that gives both would leave a reader guessing which wins.
+    static func modelPath(_ r: inout KeyReader, base: String) throws(ConfigurationError) -> String {
+        let path = try r.path("model.path")
+        let name = try r.string("model.name")
+        let directory = try r.path("model.directory") ?? absolutePath("var/models", base: base)
+        switch (path, name) {
+        case (let path?, nil): return path
+        case (nil, let name?):
+            guard ModelName.isName(name) else {
+                throw ConfigurationError(key: "model.name", message: "must be a model's name, e.g. \"srgan-pre\" (a file goes in model.path), got \"\(name)\"")
+            }
+            return ModelName.file(name, in: directory)
+        case (nil, nil): return ModelName.file(ModelName.defaultName, in: directory)
+        case (_?, _?): throw ConfigurationError(key: "model.name", message: "give model.name or model.path, not both")
+        }
+    }
+
     /// Workers × threads fill the cores without oversubscribing them: by default one worker per
     /// four cores (a worker's oneDNN threads scale well up to about four), the cores shared out.
     public static func defaultConcurrency(workers: Int, threads: Int, cores: Int) -> (workers: Int, threads: Int) {
@@ -112,6 +153,9 @@ extension DaemonConfiguration {
     /// different work, the same key is done once per content.
     public var paramsKey: String {
         "x4 tile=\(tile) overlap=\(overlap) format=\(format.rawValue)" + (format == .png ? "" : " q=\(jpegQuality)")
+            // Only a JPEG of a translucent photo shows it; the default adds nothing, so the
+            // queues of earlier versions keep their keys.
+            + (format == .png || background == .white ? "" : " background=\(background)")
     }
 }
 

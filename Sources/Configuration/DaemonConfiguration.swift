@@ -3,7 +3,7 @@ import Foundation
 
 /// Everything `enhanced` can be told, with its defaults. Paths are absolute once loaded:
 /// relative ones in a file are taken from the file's directory, those of the embedded default
-/// from the working directory.
+/// from `embeddedBaseDirectory` (the checkout the binary was built in).
 public struct DaemonConfiguration: Sendable, Equatable {
     public enum OutputLocation: String, Sendable, CaseIterable {
         /// Next to the source, in the watched folder.
@@ -36,8 +36,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var naming: OutputNaming
     public var format: OutputFormat = .same
     public var jpegQuality = Defaults.jpegQuality
+    /// What translucent photos are flattened onto in JPEG outputs (JPEG has no alpha).
+    public var background = BackgroundColor.white
 
     // [model]
+    /// The model file: `model.path`, or `model.name` in `model.directory`.
     public var modelPath: String
     /// The same defaults as `upscale` (Common's `Defaults`, chosen by measured fidelity
     /// against TensorFlow).

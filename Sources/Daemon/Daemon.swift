@@ -44,7 +44,7 @@ public final class Daemon: Sendable {
                                   startedAt: Date().timeIntervalSince1970)
         try lifecycle.start()
         logger.info("enhanced \(Product.version) (pid \(pid)): \(c.workers) worker(s) × \(c.threadsPerWorker) thread(s), model \(model.name) (sha256 \(model.sha256.prefix(12))…), database \(c.database)")
-        SignalWaiter.start(onReload: { lifecycle.reload() }, onStop: { lifecycle.requestStop($0) })
+        SignalWaiter.start(onReload: { lifecycle.reload() }, onStop: { lifecycle.requestStop($0, signal: $1) })
         notifier.ready(status: "watching \(c.roots.count) folder(s)")
         let status = lifecycle.waitForStop()
         withExtendedLifetime(lock) {}

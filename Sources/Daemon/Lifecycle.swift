@@ -6,6 +6,7 @@ import Configuration
 import FolderWatch
 import Foundation
 import JobQueue
+import Storage
 
 /// Start, reload and stop, and the parts they change: the folder watcher, the worker pool and
 /// the heartbeat. Every one of those is touched only on `control`, a serial queue: a SIGHUP's
@@ -25,6 +26,13 @@ final class Lifecycle: @unchecked Sendable {
     private let hooks: HookRunner
     private let metricsFile: MetricsTextfile
     private let stopRequested = DispatchSemaphore(value: 0)
+    /// Set by a second SIGINT/SIGTERM (the signal thread), read by `waitForStop`: the exit
+    /// status of a forced stop, 128 + the signal (130, 143), as a shell reports a killed job.
+    /// Guarded by `forceLock`.
+    private var forcedExit: Int32?
+    private let forceLock = NSLock()
+    /// Confined to the signal thread, the only caller of `requestStop`.
+    private var stopsRequested = 0
 
     // Confined to `control`.
     private let pool: WorkerPool
@@ -160,15 +168,26 @@ final class Lifecycle: @unchecked Sendable {
 
     // MARK: Stop
 
-    /// From the signal thread: wakes `waitForStop`.
-    func requestStop(_ why: String) {
-        logger.info("\(why): stopping (running jobs get \(Int(state.snapshot.configuration.shutdownTimeout)) s to finish)")
-        stopRequested.signal()
+    /// From the signal thread: the first SIGINT/SIGTERM wakes `waitForStop`; a second one while
+    /// stopping (the admin's "now, please" — a second Ctrl-C) cuts the wait for running jobs
+    /// short: they are requeued at once and the daemon exits with 128 + that signal's number.
+    func requestStop(_ why: String, signal number: Int32) {
+        stopsRequested += 1
+        if stopsRequested == 1 {
+            logger.info("\(why): stopping (running jobs get \(Int(state.snapshot.configuration.shutdownTimeout)) s to finish; \(why) again stops at once)")
+            stopRequested.signal()
+        } else if stopsRequested == 2 {
+            logger.warning("\(why) again: stopping now, running jobs are requeued")
+            forceLock.withLock { forcedExit = 128 + number }
+        }
     }
 
+    private var forcedStatus: Int32? { forceLock.withLock { forcedExit } }
+
     /// Blocks until a stop is requested, then stops: no more claims, running jobs get the
-    /// shutdown timeout, what is still running is requeued, the WAL is checkpointed. Exit
-    /// status 0 either way: this is the orderly stop systemd asked for.
+    /// shutdown timeout (or less, when a second signal forces the stop), what is still running
+    /// is requeued, the WAL is checkpointed. Exit status 0 for the orderly stop systemd asked
+    /// for, 130/143 for a forced one.
     func waitForStop() -> Int32 {
         stopRequested.wait()
         let workers = control.sync { () -> [Worker] in
@@ -183,7 +202,14 @@ final class Lifecycle: @unchecked Sendable {
             return pool.all
         }
         let deadline = DispatchTime.now() + state.snapshot.configuration.shutdownTimeout
-        let finished = workers.allSatisfy { $0.waitForExit(until: deadline) }
+        // In short slices, so that a forced stop is seen within one.
+        var finished = false
+        while forcedStatus == nil {
+            let slice = min(deadline, DispatchTime.now() + 0.1)
+            finished = workers.allSatisfy { $0.waitForExit(until: slice) }
+            if finished || DispatchTime.now() >= deadline { break }
+        }
+        let forced = forcedStatus
         intake.drain()
         // Hooks not yet started are dropped (each logged); a running one gets its timeout.
         if !hooks.drain(until: .now() + state.snapshot.configuration.hooks.timeout + 3) {
@@ -192,7 +218,7 @@ final class Lifecycle: @unchecked Sendable {
         if !finished {
             for (job, owner) in state.jobsInFlight {
                 if (try? queue.release(id: job, owner: owner)) == true {
-                    logger.warning("job \(job): still running at the shutdown timeout; requeued")
+                    logger.warning("job \(job): still running \(forced == nil ? "at the shutdown timeout" : "at a forced stop"); requeued")
                 }
             }
         }
@@ -200,10 +226,13 @@ final class Lifecycle: @unchecked Sendable {
         metricsFile.stop()
         do { try queue.checkpoint() } catch { logger.warning("WAL checkpoint at stop: \(error)") }
         logger.info("stopped")
+        let status = forced ?? 0
         if !finished {
-            // Workers are still inside the model: skip atexit teardown under their feet.
-            _exit(0)
+            // Workers are still inside the model: skip atexit teardown under their feet, and
+            // take their half-written outputs with us rather than leave them to the next start.
+            PendingFile.removeAllUncommitted()
+            _exit(status)
         }
-        return 0
+        return status
     }
 }

@@ -26,7 +26,7 @@ enum SignalWaiter {
     /// Starts the thread. `onStop` runs on it directly (a stop must not wait behind a heartbeat
     /// stuck on a busy database: seen under load in the test suite); `onReload` is expected to
     /// hand the work to the control queue and return.
-    static func start(onReload: @escaping @Sendable () -> Void, onStop: @escaping @Sendable (String) -> Void) {
+    static func start(onReload: @escaping @Sendable () -> Void, onStop: @escaping @Sendable (String, Int32) -> Void) {
         let thread = Thread {
             var set = Self.set
             while true {
@@ -34,8 +34,8 @@ enum SignalWaiter {
                 guard sigwait(&set, &number) == 0 else { continue }
                 switch number {
                 case SIGHUP: onReload()
-                case SIGINT: onStop("SIGINT")
-                default: onStop("SIGTERM")
+                case SIGINT: onStop("SIGINT", SIGINT)
+                default: onStop("SIGTERM", SIGTERM)
                 }
             }
         }

@@ -129,6 +129,7 @@ final class Worker: @unchecked Sendable {
             options.tile = c.tile
             options.overlap = c.overlap
             options.jpegQuality = c.jpegQuality
+            options.background = c.background
             options.xmp = Array(provenance.packet.utf8)
             logger.info("job \(job.id): enhancing \(source) (attempt \(job.attempts))")
             let reader = try UprightReader(descriptor: file.descriptor, path: source, maxPixels: c.maxInputPixels)

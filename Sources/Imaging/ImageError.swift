@@ -39,8 +39,15 @@ public struct ImageError: Error, CustomStringConvertible, Sendable, Hashable {
         self.detail = detail.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 
+    /// `path: summary: detail`, or `path: detail` when the detail already says it — it starts
+    /// with the summary ("is a directory, not an image file"), or a write failure's detail
+    /// says what could not be done ("cannot create a temporary file in …"): the cause once.
     public var description: String {
-        detail.isEmpty ? "\(path): \(kind.summary)" : "\(path): \(kind.summary): \(detail)"
+        if detail.isEmpty { return "\(path): \(kind.summary)" }
+        if detail.hasPrefix(kind.summary) || (kind == .writeFailed && detail.hasPrefix("cannot ")) {
+            return "\(path): \(detail)"
+        }
+        return "\(path): \(kind.summary): \(detail)"
     }
 }
 

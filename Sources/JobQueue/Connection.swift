@@ -23,7 +23,40 @@ final class Connection {
         sqlite3_busy_timeout(db, Int32(busyTimeout * 1000))
     }
 
+    /// Opens the database at `path` only to read it, leaving its folder exactly as it was (a dry
+    /// run must not change even which files exist). A read-only connection never checkpoints or
+    /// deletes the `-wal`/`-shm` files it finds, but it creates them when they are missing — and
+    /// then they are missing because the last writer closed cleanly and the main file holds
+    /// everything: that file is opened `immutable` (no locks, no side files) instead.
+    init(readingOnly path: String, busyTimeout: Double) throws {
+        let escaped = path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "?", with: "%3f")
+            .replacingOccurrences(of: "#", with: "%23")
+        let immutable = FileManager.default.fileExists(atPath: path + "-wal") ? "" : "&immutable=1"
+        var db: OpaquePointer?
+        let status = sqlite3_open_v2("file:\(escaped)?mode=ro\(immutable)", &db,
+                                     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nil)
+        guard status == SQLITE_OK, let db else {
+            let error = SQLiteError(code: status, connection: db, context: path)
+            sqlite3_close_v2(db)
+            throw error
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, Int32(busyTimeout * 1000))
+    }
+
     deinit { sqlite3_close_v2(handle) }
+
+    /// Copies this whole database into `destination` (SQLite's online backup, in one step:
+    /// a consistent snapshot even while another process writes).
+    func copy(into destination: Connection) throws {
+        guard let backup = sqlite3_backup_init(destination.handle, "main", handle, "main") else {
+            throw SQLiteError(code: sqlite3_errcode(destination.handle), connection: destination.handle, context: "backup")
+        }
+        let status = sqlite3_backup_step(backup, -1)
+        sqlite3_backup_finish(backup)
+        guard status == SQLITE_DONE else { throw SQLiteError(code: status, connection: destination.handle, context: "backup") }
+    }
 
     /// Runs one statement with arguments and returns its rows (statements with RETURNING included).
     @discardableResult

@@ -38,6 +38,24 @@ public final class JobQueue: @unchecked Sendable {
         }
     }
 
+    /// A private copy, in memory, of the queue at `path` (an empty queue when there is no file):
+    /// for what-if runs (`--dry-run`), which go through the same code as real ones and so decide
+    /// as they would, while nothing reaches the disk. The file is only read; `path` is what the
+    /// copy reports as its path.
+    public init(scratchCopyOf path: String, busyTimeout: Double = 5) throws {
+        self.path = path
+        do {
+            connection = try Connection(path: ":memory:", create: true, busyTimeout: 0)
+            if FileManager.default.fileExists(atPath: path) {
+                try Connection(readingOnly: path, busyTimeout: busyTimeout).copy(into: connection)
+            }
+            try connection.execute("PRAGMA foreign_keys = ON")
+            try Schema.migrate(connection, path: path)
+        } catch let error as SQLiteError {
+            throw error.opening(path)
+        }
+    }
+
     /// Moves everything in the write-ahead log into the database file and empties the log, so
     /// that a copy of the database file alone holds the whole queue (an admin's backup). Cheap
     /// when the log is small; the daemon calls it periodically and on a clean stop. Readers in

@@ -45,12 +45,14 @@ public final class Generator: @unchecked Sendable {
     }
 
     /// Upscales `input` (height×width×3 floats, 0…255, row-major RGB) into `output`
-    /// (4·height × 4·width × 3 floats, same scale, unclipped).
+    /// (4·height × 4·width × 3 floats, same scale, unclipped). `progress` gets the fraction done
+    /// as the layers run (by their share of the work), so a single large tile reports progress too.
     public func run(input: UnsafeBufferPointer<Float>, height: Int, width: Int,
-                    output: UnsafeMutableBufferPointer<Float>) throws {
+                    output: UnsafeMutableBufferPointer<Float>, progress: (Double) -> Void = { _ in }) throws {
         precondition(input.count >= height * width * 3, "input too small")
         precondition(output.count >= height * width * 48, "output too small")
-        try plan(height: height, width: width).run(input: input.baseAddress!, output: output.baseAddress!)
+        try plan(height: height, width: width).run(input: input.baseAddress!, output: output.baseAddress!,
+                                                   progress: progress)
     }
 
     /// Convenience: allocates and returns the output.

@@ -199,9 +199,24 @@ final class GeneratorPlan {
     /// Peak bytes this plan holds for activations and scratch (weights excluded).
     var activationBytes: Int { arenaA.desc.byteCount + arenaB.desc.byteCount + scratchpad.byteCount }
 
+    /// Multiply-adds per input pixel of each stage, from the layer shapes: the head 9×9·3→64,
+    /// each of the 33 trunk convolutions 3×3·64→64, the first upsampling 3×3·64→256, then per
+    /// band the second upsampling (3×3·64→256 on 4 pixels per input pixel) and the tail
+    /// (9×9·64→3 on 16). Progress advances by these, so it moves evenly in time within a tile.
+    static let headWork = 81.0 * 3 * 64, trunkConvolutionWork = 9.0 * 64 * 64, upsampleWork = 9.0 * 64 * 256
+    static let bandWork = 4 * upsampleWork + 16 * 81.0 * 64 * 3
+    static let totalWork = headWork + 33 * trunkConvolutionWork + upsampleWork + bandWork
+
     /// Runs the network: `input` is H×W×3 floats on the 0…255 scale, `output` receives
-    /// 4H×4W×3 floats on the same scale, not clipped.
-    func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) throws {
+    /// 4H×4W×3 floats on the same scale, not clipped. `progress` gets the fraction of the work
+    /// done after each residual block and each band (about 20 calls), on this thread.
+    func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+             progress: (Double) -> Void = { _ in }) throws {
+        var work = 0.0
+        func advance(_ amount: Double) {
+            work += amount
+            progress(min(1, work / Self.totalWork))
+        }
         let source = try Memory(inputView, engine: engine, borrowing: UnsafeMutableRawPointer(mutating: input))
         let destination = try Memory(outputView, engine: engine, borrowing: output)
         var headSource = source
@@ -216,10 +231,12 @@ final class GeneratorPlan {
             try conv.forward(stream, conv1, into: temp, scratchpad: scratchpad)
             try prelu64.forward(temp, slopes: slopes, into: temp, scratchpad: scratchpad)
             try convAdd.forward(temp, conv2, into: stream, scratchpad: scratchpad)
+            advance(work == 0 ? Self.headWork + 2 * Self.trunkConvolutionWork : 2 * Self.trunkConvolutionWork)
         }
         try convAdd.forward(stream, trunkWeights, into: x1, scratchpad: scratchpad)
         try up0.forward(x1, up0Weights, into: u0, scratchpad: scratchpad)
         try prelu256.forward(u0, slopes: up0Slopes, into: u0, scratchpad: scratchpad)
+        advance(Self.trunkConvolutionWork + Self.upsampleWork)
         tailBias.withUnsafeBufferPointer { bias in
             for pixel in 0..<(16 * height * width) { (output + 3 * pixel).update(from: bias.baseAddress!, count: 3) }
         }
@@ -235,6 +252,7 @@ final class GeneratorPlan {
             try tail.forward(tailInput, tailWeights, into: tailOutput, scratchpad: scratchpad)
             try engine.wait()
             geometry.accumulate(tailOutput.floats.baseAddress!, band: band.zRows, into: output, spare: spareRow)
+            advance(Self.bandWork / Double(bands.count))
         }
         try activation.forward(destination, into: destination, scratchpad: scratchpad)
         try rescale.forward(destination, into: destination, scratchpad: scratchpad)

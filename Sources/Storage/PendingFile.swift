@@ -32,6 +32,10 @@ public final class PendingFile {
     /// then by the process umask, as open(2) does: the daemon passes its source's mode so an
     /// output is never readable by more people than its photo, and the unit's `UMask=` still
     /// has the last word. Throws `.nameTooLong` at once when `path`'s name cannot exist.
+    /// Unlinks every `PendingFile` of this process not yet committed or discarded — only for a
+    /// process that exits next, while their writers are still running (see `LiveTemporaries`).
+    public static func removeAllUncommitted() { LiveTemporaries.shared.removeAll() }
+
     public init(replacing path: String, mode: mode_t = 0o644) throws(StorageError) {
         let location = FilePath(path)
         try location.checkNameFits(path: path)
@@ -50,7 +54,7 @@ public final class PendingFile {
             var status = stat()
             fstat(fd, &status)
             let key = LiveTemporaries.FileKey(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
-            LiveTemporaries.shared.insert(key)
+            LiveTemporaries.shared.insert(key, path: temporary)
             // A cleaner may have found the file in the instant before the lock and removed it;
             // then the name is gone (or another file's) and this descriptor writes to nowhere.
             if locked && !Self.name(temporary, isStill: status) && attempt < 8 {

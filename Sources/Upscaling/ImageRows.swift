@@ -1,5 +1,6 @@
 /// Adapters between image files (any channel layout, any orientation) and the RGB rows the
 /// generator works on.
+import Common
 import Imaging
 
 /// Reads an image's upright rows as RGB floats: gray is repeated into all three channels; alpha,
@@ -142,15 +143,24 @@ struct ReaderRows: RowSource {
 /// BT.601 luma of the three channels (the network sees gray repeated, and returns three nearly
 /// equal channels); alpha, when the image has it, comes from the `AlphaPlane`. Rows are converted
 /// and written one at a time, so no second copy of the output band is made.
+///
+/// An image with alpha written to a format without it (JPEG) is flattened onto `background`: in
+/// sRGB-encoded values, as browsers and image viewers composite a PNG onto a page, so the JPEG
+/// looks like the PNG shown on that colour. Where alpha is 255 the colour is kept exactly, so a
+/// fully opaque alpha channel simply disappears.
 struct WriterRows: RowSink {
     let writer: ImageWriter
     let alpha: AlphaPlane?
+    /// Set when alpha is flattened rather than written: the background's R, G, B on 0…255.
+    private let background: (Float, Float, Float)?
     private var samples: [Float] = []
     private var alphaRows: [Float] = []
 
-    init(_ writer: ImageWriter, alpha: AlphaPlane?) {
+    init(_ writer: ImageWriter, alpha: AlphaPlane?, background: BackgroundColor) {
         self.writer = writer
         self.alpha = alpha
+        self.background = alpha != nil && !writer.info.hasAlpha
+            ? (Float(background.red), Float(background.green), Float(background.blue)) : nil
     }
 
     mutating func writeRows(_ count: Int, from buffer: UnsafeBufferPointer<Float>) throws {
@@ -161,13 +171,22 @@ struct WriterRows: RowSink {
             let rgb = y * width * 3
             for x in 0..<width {
                 let p = rgb + 3 * x
+                var (r, g, b) = (buffer[p], buffer[p + 1], buffer[p + 2])
+                if let background {
+                    // The network's colour may overshoot 0…255; clamp before weighting, as the
+                    // writer would have clamped it anyway.
+                    let a = min(max(alphaRows[y * width + x] / 255, 0), 1)
+                    r = a * min(max(r, 0), 255) + (1 - a) * background.0
+                    g = a * min(max(g, 0), 255) + (1 - a) * background.1
+                    b = a * min(max(b, 0), 255) + (1 - a) * background.2
+                }
                 switch channels {
                 case 1, 2:
-                    samples[x * channels] = 0.299 * buffer[p] + 0.587 * buffer[p + 1] + 0.114 * buffer[p + 2]
+                    samples[x * channels] = 0.299 * r + 0.587 * g + 0.114 * b
                 default:
-                    samples[x * channels] = buffer[p]
-                    samples[x * channels + 1] = buffer[p + 1]
-                    samples[x * channels + 2] = buffer[p + 2]
+                    samples[x * channels] = r
+                    samples[x * channels + 1] = g
+                    samples[x * channels + 2] = b
                 }
                 if channels == 2 || channels == 4 {
                     samples[x * channels + channels - 1] = alphaRows[y * width + x]

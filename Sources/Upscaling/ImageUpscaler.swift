@@ -1,4 +1,5 @@
 /// One image file in, its ×4 enhancement out: format, channels and metadata decided here.
+import Common
 import Foundation
 import Imaging
 import SRGAN
@@ -12,6 +13,8 @@ public struct UpscaleOptions: Sendable {
     /// An XMP packet to store in the output instead of the input's (the daemon's provenance
     /// record); `nil` carries the input's XMP over unchanged.
     public var xmp: [UInt8]? = nil
+    /// What a translucent image is flattened onto when the output format has no alpha (JPEG).
+    public var background = BackgroundColor.white
     public init() {}
 }
 
@@ -64,6 +67,13 @@ public enum ImageUpscaler {
     }
 
     private static func outputFormat(_ outputPath: String, input inputPath: String) throws -> ImageFormat {
+        // A folder as OUT (`upscale a.png ~/Pictures`) is a common slip: say that, not "unsupported format".
+        var isDirectory: ObjCBool = false
+        if outputPath.hasSuffix("/") || (FileManager.default.fileExists(atPath: outputPath, isDirectory: &isDirectory)
+                                         && isDirectory.boolValue) {
+            throw ImageError(.isDirectory, path: outputPath,
+                             detail: "the output must name a file, e.g. \((outputPath as NSString).appendingPathComponent("photo.x4.png"))")
+        }
         guard let format = ImageFormat(path: outputPath) else {
             throw ImageError(.unsupportedFormat, path: outputPath,
                              detail: "output must end in .png, .jpg or .jpeg")
@@ -85,10 +95,12 @@ public enum ImageUpscaler {
         }
         let scale = Generator.scale
         // Channels and depth follow the input (gray stays gray, alpha stays, 16-bit PNG stays
-        // 16-bit); JPEG holds 8 bits and refuses alpha with a clear error from the writer.
+        // 16-bit); JPEG holds 8 bits and no alpha: the image is flattened onto the background
+        // (see `WriterRows`).
+        let flattens = format == .jpeg && info.hasAlpha
         let outputInfo = ImageInfo(width: info.width * scale, height: info.height * scale,
-                                   channels: info.channels, bitDepth: format == .jpeg ? 8 : info.bitDepth,
-                                   format: format)
+                                   channels: flattens ? info.channels - 1 : info.channels,
+                                   bitDepth: format == .jpeg ? 8 : info.bitDepth, format: format)
         var metadata = reader.metadata.upright(width: outputInfo.width, height: outputInfo.height)
         if let xmp = options.xmp { metadata.xmp = xmp }
         // The profile is kept byte for byte (colours are never converted, so it still describes
@@ -105,7 +117,7 @@ public enum ImageUpscaler {
         }
         let writer = try makeWriter(outputInfo, metadata)
         var source = ReaderRows(reader)
-        var sink = WriterRows(writer, alpha: source.alpha)
+        var sink = WriterRows(writer, alpha: source.alpha, background: options.background)
         do {
             try TiledUpscaler(tile: options.tile, overlap: options.overlap)
                 .run(generator, source: &source, sink: &sink, progress: progress)

@@ -37,7 +37,8 @@ public struct TiledUpscaler {
     }
 
     /// Upscales everything `source` yields into `sink`. `progress` is called with the fraction of
-    /// tiles done.
+    /// the work done: whole tiles, and within a tile its layers' share (a photo of one tile
+    /// moves too).
     public func run<Source: RowSource, Sink: RowSink>(
         _ generator: Generator, source: inout Source, sink: inout Sink,
         progress: (Double) -> Void = { _ in }
@@ -97,7 +98,9 @@ public struct TiledUpscaler {
                 }
                 try tileInput.withUnsafeBufferPointer { i in
                     try tileOutput.withUnsafeMutableBufferPointer { o in
-                        try generator.run(input: i, height: th, width: tw, output: o)
+                        try generator.run(input: i, height: th, width: tw, output: o) { within in
+                            progress((done + within) / total)
+                        }
                     }
                 }
                 let cw = columnWeights[c]

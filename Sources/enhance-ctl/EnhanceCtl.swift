@@ -13,6 +13,11 @@ struct EnhanceCtl: ParsableCommand {
                       Status.self, Jobs.self, Show.self, Retry.self, Enqueue.self, Pause.self, Resume.self,
                       FineTune.self]
     )
+
+    /// `--config` is accepted before the subcommand too (see `LeadingConfigOption`).
+    static func main() {
+        main(LeadingConfigOption.rearranged(Array(CommandLine.arguments.dropFirst()), root: Self.self))
+    }
 }
 
 

@@ -15,12 +15,16 @@ struct Enqueue: ParsableCommand {
         abstract: "Queue image files, or every image under folders, for the daemon.")
 
     @OptionGroup var options: QueueOptions
+    @Flag(name: .long, help: "Only say what would be queued, skipped (and why), and where each output and sidecar would go; change nothing.")
+    var dryRun = false
     @Argument(help: "Image files or folders.") var paths: [String]
 
     func run() throws {
         try reportingFailures {
             let c = try options.configuration()
-            let queue = try options.openQueue(create: true)
+            // A dry run decides against a private in-memory copy of the queue: the same intake,
+            // the same answers, and the database (or its absence) untouched.
+            let queue = dryRun ? try scratchQueue(c.database) : try options.openQueue(create: true)
             let model: ModelIdentity
             do {
                 model = ModelIdentity(path: c.modelPath, sha256: try SHA256.hexDigest(ofFile: c.modelPath))
@@ -31,8 +35,24 @@ struct Enqueue: ParsableCommand {
             let intake = SourceIntake(queue: queue, modelID: model.id, paramsKey: c.paramsKey,
                                       rules: IgnoreRules(isOwnOutput: { naming.isOutputName($0) }))
             var problems = 0
-            for path in try paths.flatMap({ try files(under: $0, rules: intake.rules) }) {
-                switch try intake.submit(path) {
+            let files: [String]
+            do {
+                files = try paths.flatMap {
+                    try SourceIntake.files(under: $0, rules: intake.rules, includingIgnored: dryRun)
+                }
+            } catch {
+                throw Failure("\(error)")
+            }
+            for path in files {
+                let outcome = try intake.submit(path)
+                if dryRun {
+                    print(outcome.dryRunLine(path) {
+                        let plan = OutputPlan(source: $0, configuration: c)
+                        return (plan.outputPath, plan.sidecarPath)
+                    })
+                    continue
+                }
+                switch outcome {
                 case .queued(let job): print("job \(job.id): queued \(path)")
                 case .known(let job), .unchanged(let job):
                     print("job \(job.id): already known (\(job.state.rawValue)) \(path)")
@@ -50,18 +70,11 @@ struct Enqueue: ParsableCommand {
         }
     }
 
-    /// A file as given (absolute), or a folder's images, recursively, by the watcher's rules.
-    private func files(under path: String, rules: IgnoreRules) throws -> [String] {
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) else {
-            throw Failure("\(path): no such file or folder")
+    private func scratchQueue(_ database: String) throws -> JobQueue {
+        do {
+            return try JobQueue(scratchCopyOf: database)
+        } catch {
+            throw Failure("\(error)")
         }
-        guard isDirectory.boolValue else { return [absolute] }
-        let found = FileManager.default.enumerator(atPath: absolute)?.compactMap { $0 as? String } ?? []
-        return found.filter { relative in
-            let parts = relative.split(separator: "/").map(String.init)
-            return !parts.dropLast().contains(where: rules.ignoresDirectory) && !rules.ignoresFile(parts.last ?? "")
-        }.map { absolute + "/" + $0 }.sorted()
     }
 }

@@ -14,6 +14,11 @@ struct Jobs: ParsableCommand {
     @Option(name: .long, help: "At most this many jobs.") var limit = 20
     @Flag(name: .long, help: "Print JSON instead of text.") var json = false
 
+    func validate() throws {
+        // The queue reads a negative LIMIT as "no limit": a typo would list every job.
+        if limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+    }
+
     func run() throws {
         try reportingFailures {
             let jobs = try options.openQueue().jobs(state: state, limit: limit)

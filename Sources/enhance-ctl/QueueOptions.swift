@@ -5,7 +5,7 @@ import Foundation
 import JobQueue
 
 struct QueueOptions: ParsableArguments {
-    @Option(name: .long, help: "The daemon's TOML configuration (default: the embedded one, ./var/state/enhance.sqlite).")
+    @Option(name: .long, help: "The daemon's TOML configuration, also accepted before the subcommand (default: /etc/enhance/enhance.toml for an installed binary, the checkout's var/ for one built there).")
     var config: String?
 
     func configuration() throws -> DaemonConfiguration {

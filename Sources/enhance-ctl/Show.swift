@@ -30,7 +30,13 @@ struct Show: ParsableCommand {
             if job.state == .queued && job.notBefore > JobQueue.now() { rows.append(("next try", time(job.notBefore))) }
             if let original = job.duplicateOf { rows.append(("duplicate of", "job \(original)")) }
             if let error = job.lastError { rows.append(("reason", error)) }
-            for (key, value) in rows { print(key.padding(toLength: 13, withPad: " ", startingAt: 0) + value) }
+            // Values (paths, reasons) wrap under themselves, so no line is wider than the terminal.
+            let label = 13, width = TerminalWidth.current - label
+            for (key, value) in rows {
+                for (index, line) in wrapped(value, width: width).enumerated() {
+                    print((index == 0 ? key : "").padding(toLength: label, withPad: " ", startingAt: 0) + line)
+                }
+            }
         }
     }
 }

@@ -47,13 +47,28 @@ struct Status: ParsableCommand {
         var recentFailures: [FailedJob]
     }
 
+    /// Exit status: 0 when the daemon runs and beats, 3 when it does not run (stopped, killed, or
+    /// never started on this database), 1 when it hangs or the queue cannot be read — for
+    /// monitors, as `systemctl status` does. The output is the same whatever the status.
     func run() throws {
+        var health = DaemonHealth.stopped
         try reportingFailures {
-            let queue = try options.openQueue()
+            let database = try options.configuration().database
+            let queue: JobQueue
+            do {
+                queue = try options.openQueue()
+            } catch where !FileManager.default.fileExists(atPath: database) {
+                // No database: no daemon has ever run with this configuration. Said as before,
+                // but a monitor reads "not running" rather than an error.
+                FileHandle.standardError.write(Data("enhance-ctl: \(error)\n".utf8))
+                throw ExitCode(DaemonHealth.notRunning)
+            }
             let now = JobQueue.now()
             let status = try queue.status(now: now)
-            let daemon = try queue.daemonRecord().map { record in
-                Report.DaemonInfo(state: Self.state(of: record, now: now), pid: record.pid, version: record.version,
+            let record = try queue.daemonRecord()
+            health = DaemonHealth(record, now: now)
+            let daemon = record.map { record in
+                Report.DaemonInfo(state: health.word, pid: record.pid, version: record.version,
                                   uptimeSeconds: record.stoppedAt == nil ? now - record.startedAt : nil,
                                   lastHeartbeatSecondsAgo: now - record.heartbeatAt, model: record.modelName,
                                   modelSHA256: record.modelSHA256, workers: record.workers,
@@ -73,13 +88,7 @@ struct Status: ParsableCommand {
                 })
             if json { try printJSON(report) } else { print(Self.text(report)) }
         }
-    }
-
-    /// running, stopped, or not responding (no heartbeat, or the pid is gone: killed hard).
-    static func state(of record: DaemonRecord, now: Double) -> String {
-        if record.stoppedAt != nil { return "stopped" }
-        let alive = kill(record.pid, 0) == 0 || errno == EPERM
-        return alive && now - record.heartbeatAt < Liveness.staleAfter ? "running" : "not responding"
+        if health.exitStatus != 0 { throw ExitCode(health.exitStatus) }
     }
 
     static func text(_ r: Report) -> String {

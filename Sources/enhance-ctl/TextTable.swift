@@ -70,3 +70,26 @@ func shortened(_ text: String, to width: Int) -> String {
 func truncated(_ text: String, to width: Int) -> String {
     text.count <= width ? text : String(text.prefix(width - 1)) + "…"
 }
+
+/// `text` broken into lines of at most `width` characters, at spaces where it has them (a
+/// reason), else anywhere (a long path or a hash).
+func wrapped(_ text: String, width: Int) -> [String] {
+    precondition(width > 0)
+    var lines: [String] = []
+    var line = ""
+    for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
+        var word = word
+        if !line.isEmpty, line.count + 1 + word.count <= width {
+            line += " " + word
+            continue
+        }
+        if !line.isEmpty { lines.append(line); line = "" }
+        while word.count > width {
+            lines.append(String(word.prefix(width)))
+            word = String(word.dropFirst(width))
+        }
+        line = word
+    }
+    lines.append(line)
+    return lines
+}

@@ -30,6 +30,15 @@ struct Upscale: ParsableCommand {
     @Option(help: "Refuse inputs with more pixels than this (checked from the header).")
     var maxPixels: Int = Defaults.maxInputPixels
 
+    @Option(help: "What a translucent image is flattened onto in a JPEG: \(BackgroundColor.accepted) (default white).",
+            transform: { text in
+                guard let color = BackgroundColor(parsing: text) else {
+                    throw ValidationError("--background must be \(BackgroundColor.accepted), got '\(text)'")
+                }
+                return color
+            })
+    var background: BackgroundColor = .white
+
     func validate() throws {
         guard Defaults.tileRange.contains(tile) else {
             throw ValidationError("--tile must be between \(Defaults.tileRange.lowerBound) and \(Defaults.tileRange.upperBound)")
@@ -48,6 +57,7 @@ struct Upscale: ParsableCommand {
             options.overlap = overlap
             options.jpegQuality = quality
             options.maxPixels = maxPixels
+            options.background = background
             let bar = ProgressBar("upscaling")
             defer { bar.finish() }
             let result = try ImageUpscaler.upscale(input, to: output, generator: generator, options: options,

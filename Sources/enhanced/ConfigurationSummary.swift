@@ -2,9 +2,10 @@ import Configuration
 
 /// `enhanced --check-config`: the effective settings, one `key = value` per line.
 enum ConfigurationSummary {
-    static func render(_ c: DaemonConfiguration) -> String {
+    static func render(_ c: DaemonConfiguration, model: ModelIdentity) -> String {
         [
             "# \(c.file ?? "embedded default configuration"): OK",
+            "# model \(model.name) loads (sha256 \(model.sha256))",
             "watch.roots = [\(c.roots.map { "\"\($0)\"" }.joined(separator: ", "))]",
             "watch.settle_delay = \(c.settleDelay)",
             "watch.rescan_interval = \(c.rescanInterval)",
@@ -13,6 +14,7 @@ enum ConfigurationSummary {
             "output.name_pattern = \"\(c.naming.pattern)\"",
             "output.format = \"\(c.format.rawValue)\"",
             "output.jpeg_quality = \(c.jpegQuality)",
+            "output.background = \"\(c.background)\"",
             "model.path = \"\(c.modelPath)\"",
             "model.tile = \(c.tile)",
             "model.overlap = \(c.overlap)",

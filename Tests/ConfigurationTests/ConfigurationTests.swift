@@ -22,13 +22,15 @@ struct ConfigurationTests {
         }
     }
 
-    @Test("the embedded default watches ./var/inbox with the queue under ./var/state")
+    @Test("the embedded default watches the checkout's var/inbox with the queue under its var/state, from any directory")
     func embeddedDefault() throws {
         let c = try DaemonConfiguration.load(file: nil, processorCount: 2)
-        let cwd = FileManager.default.currentDirectoryPath
-        #expect(c.roots == [cwd + "/var/inbox"])
-        #expect(c.database == cwd + "/var/state/enhance.sqlite")
-        #expect(c.modelPath == cwd + "/var/models/srgan-gan.safetensors")
+        // This test runs from the checkout's .build, as `.build/release/enhanced` does (the
+        // binaries from another directory: `OperatorTests`).
+        let under = { (relative: String) in ((TestEnvironment.packageRoot.path + "/" + relative) as NSString).standardizingPath }
+        #expect(c.roots == [under("var/inbox")])
+        #expect(c.database == under("var/state/enhance.sqlite"))
+        #expect(c.modelPath == under("var/models") + "/srgan-gan.safetensors")
         #expect(c.naming.pattern == "{name}.x4.{ext}" && c.location == .beside && c.file == nil)
         #expect((c.workers, c.threadsPerWorker) == (1, 2))
     }

@@ -222,6 +222,12 @@ struct TOMLTables {
         }
     }
 
+    /// Drops `key` from `table` (e.g. `model.path`, for a test that names the model instead).
+    mutating func remove(_ table: String, _ key: String) {
+        guard let t = tables.firstIndex(where: { $0.name == table }) else { return }
+        tables[t].entries.removeAll { $0.key == key }
+    }
+
     /// Merges TOML text of `[table]` headers and `key = value` lines (blank lines and `#` comments
     /// skipped). A key before any header has no table to go to and is refused rather than guessed.
     mutating func merge(_ text: String) throws {

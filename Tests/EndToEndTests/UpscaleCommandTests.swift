@@ -136,6 +136,27 @@ final class UpscaleCommandTests {
         #expect(try leftovers(except: ["album.png", "photo.png"]) == [])
     }
 
+    @Test("each refusal says its cause once, and a folder given as OUT says it is a folder")
+    func causeSaidOnce() throws {
+        let photo = path("photo.png"), notes = path("notes.png"), folder = path("album")
+        try FileManager.default.copyItem(atPath: TestEnvironment.fixture("SRGANTests", "lr_tiny.png"), toPath: photo)
+        try Data("my holiday notes\n".utf8).write(to: URL(fileURLWithPath: notes))
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        let cases: [([String], String)] = [
+            ([notes, path("a.png")], "\(notes): unsupported format: content is neither PNG nor JPEG (unrecognised leading bytes)"),
+            ([folder, path("b.png")], "\(folder): is a directory, not an image file"),
+            ([photo, "/nonexistent/c.png"], "/nonexistent/c.png: cannot create a temporary file in /nonexistent: No such file or directory"),
+            ([photo, folder], "\(folder): is a directory: the output must name a file, e.g. \(folder)/photo.x4.png"),
+            ([photo, folder + "/"], "\(folder)/: is a directory: the output must name a file, e.g. \(folder)/photo.x4.png"),
+        ]
+        for (arguments, message) in cases {
+            let result = try upscale(arguments)
+            #expect(result.status == 1)
+            #expect(result.stderr == "enhance-ctl: \(message)\n")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == [])
+    }
+
     @Test("a missing model names the file and how to install the default one")
     func missingModel() throws {
         let result = try runCommand(ctl, ["upscale", TestEnvironment.fixture("SRGANTests", "lr_tiny.png"), path("x.png")],

@@ -56,6 +56,8 @@ struct UsageErrorTests {
         (["bench", "memory", "--format", "gif"], "--format"),
         (["upscale", "in.png", "out.png", "--threads", "0"], "--threads"),
         (["bench", "memory", "--threads", "0"], "--threads"),
+        (["jobs", "--limit=-3"], "--limit"),
+        (["jobs", "--limit", "0"], "--limit"),
     ])
     func usageErrors(arguments: [String], option: String) throws {
         let result = try runCommand(ctl, arguments)

@@ -7,12 +7,14 @@ public struct CommandResult: Sendable {
     public let stderr: String
 }
 
-/// Runs `executable` with `arguments` to completion, capturing both output streams.
+/// Runs `executable` with `arguments` to completion, capturing both output streams; in
+/// `currentDirectory` when given (else the test's own).
 public func runCommand(_ executable: String, _ arguments: [String],
-                       environment: [String: String] = [:]) throws -> CommandResult {
+                       environment: [String: String] = [:], currentDirectory: String? = nil) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
     var env = ProcessInfo.processInfo.environment
     env.merge(environment) { $1 }
     process.environment = env

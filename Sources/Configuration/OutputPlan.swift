@@ -1,4 +1,3 @@
-import Configuration
 import Foundation
 
 /// Where a source's output and sidecar go under a configuration.
