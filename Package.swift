@@ -20,7 +20,9 @@ let package = Package(
         .target(
             name: "CImageCodecs",
             path: "Sources/CImageCodecs",
-            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("tiff"),
+                             .linkedLibrary("webp"), .linkedLibrary("webpmux"), .linkedLibrary("webpdemux"),
+                             .linkedLibrary("heif")]
         ),
 
         // Facts more than one module states (version, shared defaults, the lock file's format).
@@ -41,7 +43,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(name: "JobQueue", dependencies: ["CSQLite"]),
         .target(name: "Configuration", dependencies: ["Common"]),
-        .target(name: "FolderWatch", dependencies: ["Storage"]),
+        .target(name: "FolderWatch", dependencies: ["Common", "Storage"]),
         // A path becomes a job in one place, for the daemon and `enhance-ctl enqueue` alike.
         .target(name: "Intake", dependencies: ["JobQueue", "FolderWatch", "Hashing"]),
         .target(name: "Daemon", dependencies: ["Common", "Configuration", "JobQueue", "FolderWatch", "Intake",
