@@ -196,20 +196,8 @@ ic_status ic_tiff_encoder_start(ic_encoder *enc) {
     const ic_blob *icc = &enc->metadata[IC_META_ICC];
     if (icc->data) TIFFSetField(tif, TIFFTAG_ICCPROFILE, (uint32_t)icc->length, icc->data);
     const ic_blob *iptc = &enc->metadata[IC_META_IPTC];
-    if (iptc->data) {
-        /* libtiff knows 33723 as LONGs: pad to whole LONGs, and pre-swap so that its swapping
-         * on a big-endian file puts the bytes back in their order. */
-        size_t longs = (iptc->length + 3) / 4;
-        uint32_t *words = calloc(longs, 4);
-        if (!words) {
-            ic_fail(&enc->fail, IC_ERR_OUT_OF_MEMORY, ENOMEM, "out of memory");
-            return enc->fail.status;
-        }
-        memcpy(words, iptc->data, iptc->length);
-        if (TIFFIsByteSwapped(tif)) TIFFSwabArrayOfLong(words, (tmsize_t)longs);
-        TIFFSetField(tif, TIFFTAG_RICHTIFFIPTC, (uint32_t)longs, words);
-        free(words);
-    }
+    /* libtiff 4.5 writes 33723 as UNDEFINED bytes: the datasets exactly, never swapped. */
+    if (iptc->data) TIFFSetField(tif, TIFFTAG_RICHTIFFIPTC, (uint32_t)iptc->length, iptc->data);
     return enc->fail.status;
 }
 
