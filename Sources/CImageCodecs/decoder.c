@@ -147,6 +147,10 @@ static ic_status sniff_format(FILE *file, ic_format *format, ic_error *err) {
         *format = IC_FORMAT_HEIF;
         return IC_OK;
     }
+    if (n >= 4 && n < 12 && memcmp(head, "RIFF", 4) == 0) {
+        ic_error_set(err, 0, "truncated inside the WebP header (%zu bytes)", n);
+        return IC_ERR_TRUNCATED;
+    }
     if (n < 4 && n > 0 && (head[0] == 'I' || head[0] == 'M')) {
         ic_error_set(err, 0, "truncated inside the TIFF header (%zu bytes)", n);
         return IC_ERR_TRUNCATED;

@@ -91,7 +91,7 @@ static void record(struct ic_tiff_reader *r, const char *fmt, va_list ap) {
     vsnprintf(text, sizeof text, fmt, ap);
     const char *shown = strncmp(text, "file: ", 6) == 0 ? text + 6 : text;
     /* What libtiff says when data ends early, or a strip lies beyond the end. */
-    ic_status status = (strstr(shown, "Read error") || strstr(shown, "Cannot read") ||
+    ic_status status = (strstr(shown, "Read error") || strstr(shown, "Cannot read") || strstr(shown, "Can not read") ||
                         strstr(shown, "past end") || strstr(shown, "beyond"))
                            ? IC_ERR_TRUNCATED : IC_ERR_CORRUPT;
     ic_fail(r->fail, status, 0, "libtiff: %s", shown);
