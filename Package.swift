@@ -68,7 +68,8 @@ let package = Package(
         // Shared by the test targets: naive layer definitions, fixture and binary locations.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "TestSupport"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Storage", "Common"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Storage", "Common", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "HashingTests", dependencies: ["Hashing", "TestSupport"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "Hashing"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Imaging"]),

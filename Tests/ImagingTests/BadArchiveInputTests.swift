@@ -4,6 +4,7 @@
 import Foundation
 import Testing
 import Imaging
+import TestSupport
 
 @Suite("Bad TIFF and WebP inputs")
 struct BadArchiveInputTests {

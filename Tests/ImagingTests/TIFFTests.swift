@@ -5,6 +5,7 @@
 import Foundation
 import Testing
 import Imaging
+import TestSupport
 
 @Suite("TIFF")
 struct TIFFTests {

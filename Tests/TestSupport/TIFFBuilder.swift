@@ -2,26 +2,28 @@
 /// associated alpha, separate planes, CMYK, float, several pages) and for hostile ones (offsets
 /// out of range, looping directories, huge declared sizes). Uncompressed, one strip per page
 /// unless a test overrides the tags.
-struct TIFFBuilder {
-    enum Value {
+public struct TIFFBuilder {
+    public enum Value {
         case short([UInt16])
         case long([UInt32])
         case ascii(String)
         case bytes(type: UInt16, [UInt8])
     }
 
-    struct Page {
-        var tags: [UInt16: Value]
-        var strip: [UInt8]
+    public struct Page {
+        public var tags: [UInt16: Value]
+        public var strip: [UInt8]
     }
 
-    var bigEndian = false
-    var pages: [Page] = []
+    public var bigEndian = false
+    public var pages: [Page] = []
     /// Points the last page's next-IFD link back at the first page: a loop.
-    var loopsBack = false
+    public var loopsBack = false
+
+    public init(bigEndian: Bool = false) { self.bigEndian = bigEndian }
 
     /// A page of `width` × `height` with these samples (one strip), photometric and layout.
-    mutating func addPage(width: Int, height: Int, bitsPerSample: [UInt16], photometric: UInt16,
+    public mutating func addPage(width: Int, height: Int, bitsPerSample: [UInt16], photometric: UInt16,
                           strip: [UInt8], extra: [UInt16: Value] = [:]) {
         var tags: [UInt16: Value] = [
             256: .long([UInt32(width)]), 257: .long([UInt32(height)]),
@@ -49,13 +51,13 @@ struct TIFFBuilder {
     }
 
     /// 16-bit samples in the file's byte order.
-    func samples16(_ values: [UInt16]) -> [UInt8] {
+    public func samples16(_ values: [UInt16]) -> [UInt8] {
         var out: [UInt8] = []
         for v in values { put16(v, into: &out) }
         return out
     }
 
-    func bytes() -> [UInt8] {
+    public func bytes() -> [UInt8] {
         var out: [UInt8] = bigEndian ? Array("MM".utf8) + [0, 42] : Array("II".utf8) + [42, 0]
         put32(0, into: &out)
         var linkAt = 4
