@@ -21,7 +21,9 @@ let package = Package(
         .target(
             name: "CImageCodecs",
             path: "Sources/CImageCodecs",
-            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("tiff"),
+                             .linkedLibrary("webp"), .linkedLibrary("webpmux"), .linkedLibrary("webpdemux"),
+                             .linkedLibrary("heif")]
         ),
 
         // Facts more than one module states (version, shared defaults, the lock file's format).
@@ -42,7 +44,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(name: "JobQueue", dependencies: ["CSQLite"]),
         .target(name: "Configuration", dependencies: ["Common"]),
-        .target(name: "FolderWatch", dependencies: ["Storage"]),
+        .target(name: "FolderWatch", dependencies: ["Common", "Storage"]),
         // A path becomes a job in one place, for the daemon and `enhance-ctl enqueue` alike.
         .target(name: "Intake", dependencies: ["JobQueue", "FolderWatch", "Hashing"]),
         .target(name: "Daemon", dependencies: ["Common", "Configuration", "JobQueue", "FolderWatch", "Intake",
@@ -68,7 +70,8 @@ let package = Package(
         // Shared by the test targets: naive layer definitions, fixture and binary locations.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "TestSupport"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Storage"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Storage", "Common", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "HashingTests", dependencies: ["Hashing", "TestSupport"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "Hashing"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Imaging"]),

@@ -1,6 +1,8 @@
 /*
  * Private to CImageCodecs: the handle layouts and the helpers shared by the
- * PNG and JPEG halves. Swift never sees this file (it is outside include/).
+ * format halves (PNG, JPEG, TIFF, WebP, HEIF). TIFF, WebP and HEIF keep their
+ * state behind a pointer to a struct their own file defines, so only that file
+ * includes the library's headers. Swift never sees this file (it is outside include/).
  */
 #ifndef IMAGE_CODECS_INTERNAL_H
 #define IMAGE_CODECS_INTERNAL_H
@@ -54,6 +56,10 @@ struct ic_decoder {
     int jpeg_cmyk;                 /* rows arrive as CMYK and are converted here */
     int jpeg_cmyk_inverted;        /* Adobe's convention: 0 means full ink */
     uint8_t *cmyk_row;
+
+    struct ic_tiff_reader *tiff;   /* tiff_read.c */
+    struct ic_webp_reader *webp;   /* webp_read.c */
+    struct ic_heif_reader *heif;   /* heif_read.c */
 };
 
 struct ic_encoder {
@@ -71,6 +77,9 @@ struct ic_encoder {
     int jpeg_created;
     struct jpeg_compress_struct jpeg;
     struct jpeg_error_mgr jpeg_err;
+
+    struct ic_tiff_writer *tiff;   /* tiff_write.c */
+    struct ic_webp_writer *webp;   /* webp_write.c */
 };
 
 /* Limits on what a hostile file can make us allocate or loop over, beyond
@@ -80,6 +89,12 @@ struct ic_encoder {
 #define IC_MAX_PNG_CHUNK_BYTES 16000000u /* one ancillary chunk after decompression (iCCP, iTXt, zTXt…) */
 #define IC_MAX_PNG_ANCILLARY_CHUNKS 1000u
 #define IC_JPEG_OPTIMIZE_MAX_PIXELS 4000000u /* above this, no optimised Huffman tables (whole-image buffer) */
+#define IC_MAX_TIFF_ALLOC (256u << 20)   /* libtiff's largest single allocation (a strip or tile, a tag's values) */
+#define IC_MAX_TIFF_METADATA (16u << 20) /* one EXIF/XMP/ICC/IPTC value in a TIFF */
+#define IC_MAX_TIFF_PAGES 1000u          /* directories walked while counting pages (libtiff also detects loops) */
+#define IC_MAX_WEBP_FILE_BYTES (512u << 20) /* a WebP is read whole: libwebp decodes from memory */
+#define IC_WEBP_MAX_SIDE 16383u          /* the format's own limit */
+#define IC_MAX_HEIF_FILE_BYTES (512u << 20)
 
 /* Records a failure (first one wins) and copies it to the caller. */
 /* Refuses a header's size before any row buffer exists: more than IC_MAX_SIDE on a side, or
@@ -98,6 +113,14 @@ void ic_error_set(ic_error *err, int sys_errno, const char *fmt, ...)
 int ic_blob_set(ic_blob *blob, const uint8_t *data, size_t length);
 void ic_blob_free(ic_blob *blob);
 int ic_host_is_little_endian(void);
+
+/* Reads the decoder's whole file (at most `limit` bytes, else IC_ERR_TOO_LARGE) into a new
+ * buffer for the caller to free: for libraries that decode from memory (libwebp, libheif). */
+ic_status ic_read_whole_file(ic_decoder *dec, size_t limit, const char *format_name, uint8_t **data, size_t *size);
+
+/* Sets IFD0's Orientation of an EXIF block to 1 (top-left) in place, when present: for a
+ * container (HEIF) whose decoder has already applied its own rotation. */
+void ic_exif_reset_orientation(uint8_t *block, size_t length);
 
 /* Points libjpeg's error manager at handlers that record into the
  * ic_failure found in client_data and longjmp to it; nothing is printed. */
@@ -121,5 +144,50 @@ ic_status ic_jpeg_encoder_start(ic_encoder *enc);
 ic_status ic_jpeg_encoder_write(ic_encoder *enc, uint32_t count, const uint8_t *rows);
 ic_status ic_jpeg_encoder_finish(ic_encoder *enc);
 void ic_jpeg_encoder_destroy(ic_encoder *enc);
+
+/* TIFF, WebP and HEIF halves: no longjmp, their libraries return errors. */
+ic_status ic_tiff_open(ic_decoder *dec, uint64_t max_pixels);
+ic_status ic_tiff_read_rows(ic_decoder *dec, uint32_t count, uint8_t *rows, uint32_t *rows_read);
+void ic_tiff_destroy(ic_decoder *dec);
+ic_status ic_tiff_encoder_start(ic_encoder *enc);
+ic_status ic_tiff_encoder_write(ic_encoder *enc, uint32_t count, const uint8_t *rows);
+ic_status ic_tiff_encoder_finish(ic_encoder *enc);
+void ic_tiff_encoder_destroy(ic_encoder *enc);
+
+ic_status ic_webp_open(ic_decoder *dec, uint64_t max_pixels);
+ic_status ic_webp_read_rows(ic_decoder *dec, uint32_t count, uint8_t *rows, uint32_t *rows_read);
+void ic_webp_destroy(ic_decoder *dec);
+ic_status ic_webp_encoder_start(ic_encoder *enc);
+ic_status ic_webp_encoder_write(ic_encoder *enc, uint32_t count, const uint8_t *rows);
+ic_status ic_webp_encoder_finish(ic_encoder *enc);
+void ic_webp_encoder_destroy(ic_encoder *enc);
+
+ic_status ic_heif_open(ic_decoder *dec, uint64_t max_pixels);
+ic_status ic_heif_read_rows(ic_decoder *dec, uint32_t count, uint8_t *rows, uint32_t *rows_read);
+void ic_heif_destroy(ic_decoder *dec);
+
+/* EXIF between TIFF files and the EXIF block (tiff_exif.c). `ic_tiff_exif_extract` builds a
+ * self-contained block (same byte order as the file) from a classic TIFF's IFD0: its
+ * descriptive tags (Make, Model, DateTime, Orientation, Artist, Copyright…) and its EXIF
+ * (with Interop) and GPS IFDs, values relocated; it also returns the raw bytes of tag 33723
+ * (IPTC) whatever type it was stored as. Either may come back empty. */
+ic_status ic_tiff_exif_extract(int fd, uint64_t file_size, ic_blob *exif, ic_blob *iptc, ic_failure *fail);
+
+/* One IFD0 tag of an EXIF block that a TIFF writer sets itself (see tiff_write.c). */
+typedef struct ic_exif_entry {
+    uint16_t tag;
+    uint16_t type;
+    uint32_t count;
+    const uint8_t *value;   /* count * size(type) bytes in the block's byte order */
+} ic_exif_entry;
+
+/* Reads an EXIF block's byte order and IFD0's descriptive entries (up to `capacity`), and
+ * serialises its EXIF and GPS IFDs for appending at file offset `base` of a TIFF in the same
+ * byte order: *sub receives the bytes, *exif_at and *gps_at their file offsets (0: absent).
+ * Returns 0 when the block is not a usable TIFF structure (then nothing is carried). */
+int ic_exif_parse_block(const uint8_t *block, size_t length, int *big_endian,
+                        ic_exif_entry *entries, size_t capacity, size_t *entry_count);
+int ic_exif_serialise_subifds(const uint8_t *block, size_t length, uint64_t base,
+                              ic_blob *sub, uint64_t *exif_at, uint64_t *gps_at);
 
 #endif

@@ -1,7 +1,10 @@
 /* Error recording and small helpers shared by every codec operation. */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "codec_internal.h"
 
@@ -75,6 +78,32 @@ ic_status ic_check_size(ic_failure *fail, uint64_t width, uint64_t height, uint6
                 (unsigned long long)width, (unsigned long long)height,
                 (unsigned long long)(width * height), (unsigned long long)max_pixels);
         return fail->status;
+    }
+    return IC_OK;
+}
+
+ic_status ic_read_whole_file(ic_decoder *dec, size_t limit, const char *format_name, uint8_t **data, size_t *size) {
+    struct stat st;
+    if (fstat(fileno(dec->file), &st) != 0) {
+        ic_fail(&dec->fail, IC_ERR_SYSTEM, errno, "cannot stat: %s", strerror(errno));
+        return dec->fail.status;
+    }
+    if ((uint64_t)st.st_size > limit) {
+        ic_fail(&dec->fail, IC_ERR_TOO_LARGE, 0, "%s file of %lld bytes, above the %zu MB this reader accepts",
+                format_name, (long long)st.st_size, limit >> 20);
+        return dec->fail.status;
+    }
+    *size = (size_t)st.st_size;
+    *data = malloc(*size ? *size : 1);
+    if (!*data) {
+        ic_fail(&dec->fail, IC_ERR_OUT_OF_MEMORY, ENOMEM, "out of memory reading %zu bytes", *size);
+        return dec->fail.status;
+    }
+    if (fseek(dec->file, 0, SEEK_SET) != 0 || fread(*data, 1, *size, dec->file) != *size) {
+        int e = ferror(dec->file) ? errno : 0;
+        ic_fail(&dec->fail, e ? IC_ERR_SYSTEM : IC_ERR_TRUNCATED, e, "cannot read the whole file%s%s",
+                e ? ": " : " (it shrank)", e ? strerror(e) : "");
+        return dec->fail.status;
     }
     return IC_OK;
 }

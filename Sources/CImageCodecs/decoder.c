@@ -1,6 +1,6 @@
 /*
  * Decoder entry points: open the file safely, recognise the format from its
- * first bytes, then hand over to the PNG or JPEG half.
+ * first bytes, then hand over to the format's half.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,14 +14,22 @@
 static const uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
 
 /* Names a few formats people will drop into the folder, so the refusal says
- * "this is a WebP" instead of just "not an image". */
+ * "this is a GIF" instead of just "not an image". */
 static const char *foreign_format_name(const uint8_t *b, size_t n) {
     if (n >= 6 && (memcmp(b, "GIF87a", 6) == 0 || memcmp(b, "GIF89a", 6) == 0)) return "GIF";
-    if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0) return "WebP";
-    if (n >= 12 && memcmp(b + 4, "ftyp", 4) == 0) return "HEIF/AVIF/MP4 (ISO media)";
-    if (n >= 4 && (memcmp(b, "II*\0", 4) == 0 || memcmp(b, "MM\0*", 4) == 0)) return "TIFF";
+    if (n >= 12 && memcmp(b + 4, "ftyp", 4) == 0) return "ISO media that is not a HEIF/AVIF image (video?)";
     if (n >= 2 && b[0] == 'B' && b[1] == 'M') return "BMP";
     return NULL;
+}
+
+/* HEIF brands libheif reads: HEIC (HEVC) and AVIF (AV1) stills and sequences' first image. */
+static int is_heif_brand(const uint8_t *b, size_t n) {
+    static const char *brands[] = {"heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1", "avif", "avis"};
+    if (n < 12 || memcmp(b + 4, "ftyp", 4) != 0) return 0;
+    for (size_t i = 0; i < sizeof brands / sizeof *brands; i++) {
+        if (memcmp(b + 8, brands[i], 4) == 0) return 1;
+    }
+    return 0;
 }
 
 /* Accepts only a non-empty regular file on `fd` (which it takes over: closed on failure) and
@@ -126,15 +134,36 @@ static ic_status sniff_format(FILE *file, ic_format *format, ic_error *err) {
         ic_error_set(err, 0, "truncated inside the PNG signature (%zu bytes)", n);
         return IC_ERR_TRUNCATED;
     }
+    if (n >= 4 && (memcmp(head, "II*\0", 4) == 0 || memcmp(head, "MM\0*", 4) == 0 ||
+                   memcmp(head, "II+\0", 4) == 0 || memcmp(head, "MM\0+", 4) == 0)) {
+        *format = IC_FORMAT_TIFF;
+        return IC_OK;
+    }
+    if (n >= 12 && memcmp(head, "RIFF", 4) == 0 && memcmp(head + 8, "WEBP", 4) == 0) {
+        *format = IC_FORMAT_WEBP;
+        return IC_OK;
+    }
+    if (is_heif_brand(head, n)) {
+        *format = IC_FORMAT_HEIF;
+        return IC_OK;
+    }
+    if (n >= 4 && n < 12 && memcmp(head, "RIFF", 4) == 0) {
+        ic_error_set(err, 0, "truncated inside the WebP header (%zu bytes)", n);
+        return IC_ERR_TRUNCATED;
+    }
+    if (n < 4 && n > 0 && (head[0] == 'I' || head[0] == 'M')) {
+        ic_error_set(err, 0, "truncated inside the TIFF header (%zu bytes)", n);
+        return IC_ERR_TRUNCATED;
+    }
     if (n < 3 && n > 0 && head[0] == 0xFF && (n == 1 || head[1] == 0xD8)) {
         ic_error_set(err, 0, "truncated inside the JPEG signature (%zu bytes)", n);
         return IC_ERR_TRUNCATED;
     }
     const char *foreign = foreign_format_name(head, n);
     if (foreign) {
-        ic_error_set(err, 0, "unsupported format: content is %s, only PNG and JPEG are read", foreign);
+        ic_error_set(err, 0, "unsupported format: content is %s; PNG, JPEG, TIFF, WebP, HEIC and AVIF are read", foreign);
     } else {
-        ic_error_set(err, 0, "unsupported format: content is neither PNG nor JPEG (unrecognised leading bytes)");
+        ic_error_set(err, 0, "unsupported format: content is not PNG, JPEG, TIFF, WebP, HEIC or AVIF (unrecognised leading bytes)");
     }
     return IC_ERR_UNSUPPORTED;
 }
@@ -185,9 +214,16 @@ static ic_status open_file(FILE *file, uint64_t max_pixels, ic_decoder **out, ic
     }
     dec->file = file;
     dec->info.format = format;
+    dec->info.lossless = format == IC_FORMAT_PNG;  /* the TIFF, WebP and HEIF halves decide for themselves */
 
-    status = format == IC_FORMAT_PNG ? ic_png_open(dec, max_pixels)
-                                     : ic_jpeg_open(dec, max_pixels);
+    switch (format) {
+    case IC_FORMAT_PNG: status = ic_png_open(dec, max_pixels); break;
+    case IC_FORMAT_JPEG: status = ic_jpeg_open(dec, max_pixels); break;
+    case IC_FORMAT_TIFF: status = ic_tiff_open(dec, max_pixels); break;
+    case IC_FORMAT_WEBP: status = ic_webp_open(dec, max_pixels); break;
+    default: status = ic_heif_open(dec, max_pixels); break;
+    }
+    if (status == IC_OK && dec->fail.status != IC_OK) status = dec->fail.status;
     if (status != IC_OK) {
         ic_report(&dec->fail, err);
         ic_decoder_close(dec);
@@ -210,10 +246,15 @@ ic_status ic_decoder_read_rows(ic_decoder *dec, uint32_t count, void *rows,
     if (count > remaining) count = remaining;
     if (count == 0) return IC_OK;
 
-    ic_status status = dec->info.format == IC_FORMAT_PNG
-        ? ic_png_read_rows(dec, count, rows, rows_read)
-        : ic_jpeg_read_rows(dec, count, rows, rows_read);
-    if (status != IC_OK) return ic_report(&dec->fail, err);
+    ic_status status;
+    switch (dec->info.format) {
+    case IC_FORMAT_PNG: status = ic_png_read_rows(dec, count, rows, rows_read); break;
+    case IC_FORMAT_JPEG: status = ic_jpeg_read_rows(dec, count, rows, rows_read); break;
+    case IC_FORMAT_TIFF: status = ic_tiff_read_rows(dec, count, rows, rows_read); break;
+    case IC_FORMAT_WEBP: status = ic_webp_read_rows(dec, count, rows, rows_read); break;
+    default: status = ic_heif_read_rows(dec, count, rows, rows_read); break;
+    }
+    if (status != IC_OK || dec->fail.status != IC_OK) return ic_report(&dec->fail, err);
     return IC_OK;
 }
 
@@ -228,8 +269,14 @@ const uint8_t *ic_decoder_metadata(const ic_decoder *dec, ic_meta_kind kind, siz
 
 void ic_decoder_close(ic_decoder *dec) {
     if (!dec) return;
-    if (dec->info.format == IC_FORMAT_PNG) ic_png_destroy(dec);
-    else if (dec->info.format == IC_FORMAT_JPEG) ic_jpeg_destroy(dec);
+    switch (dec->info.format) {
+    case IC_FORMAT_PNG: ic_png_destroy(dec); break;
+    case IC_FORMAT_JPEG: ic_jpeg_destroy(dec); break;
+    case IC_FORMAT_TIFF: ic_tiff_destroy(dec); break;
+    case IC_FORMAT_WEBP: ic_webp_destroy(dec); break;
+    case IC_FORMAT_HEIF: ic_heif_destroy(dec); break;
+    default: break;
+    }
     for (int i = 0; i < IC_META_KIND_COUNT; i++) ic_blob_free(&dec->metadata[i]);
     if (dec->file) fclose(dec->file);
     free(dec);

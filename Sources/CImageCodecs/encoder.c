@@ -1,6 +1,6 @@
 /*
  * Encoder entry points: validate what the caller asks for, create the output
- * file exclusively, and drive the PNG or JPEG half. Encoding starts lazily on
+ * file exclusively, and drive the PNG, JPEG, TIFF or WebP half. Encoding starts lazily on
  * the first row so metadata can be attached after opening.
  */
 #include <errno.h>
@@ -28,6 +28,23 @@ static ic_status validate(const ic_encode_params *p, ic_error *err) {
         if (p->width > 0x7fffffffU || p->height > 0x7fffffffU) {
             ic_error_set(err, 0, "PNG cannot hold %u x %u pixels", (unsigned)p->width, (unsigned)p->height);
             return IC_ERR_UNSUPPORTED;
+        }
+        return IC_OK;
+    }
+    if (p->format == IC_FORMAT_TIFF) return IC_OK;  /* 1–4 channels, 8 or 16 bits: all of it */
+    if (p->format == IC_FORMAT_WEBP) {
+        if (p->bit_depth != 8) {
+            ic_error_set(err, 0, "WebP stores 8-bit samples only; this image is %d-bit", p->bit_depth);
+            return IC_ERR_UNSUPPORTED;
+        }
+        if (p->width > IC_WEBP_MAX_SIDE || p->height > IC_WEBP_MAX_SIDE) {
+            ic_error_set(err, 0, "WebP cannot hold %u x %u pixels (at most %u per side)",
+                         (unsigned)p->width, (unsigned)p->height, IC_WEBP_MAX_SIDE);
+            return IC_ERR_UNSUPPORTED;
+        }
+        if (!p->lossless && (p->quality < 1 || p->quality > 100)) {
+            ic_error_set(err, 0, "WebP quality %d is outside 1...100", p->quality);
+            return IC_ERR_USAGE;
         }
         return IC_OK;
     }
@@ -135,8 +152,12 @@ ic_status ic_encoder_set_metadata(ic_encoder *enc, ic_meta_kind kind,
 static ic_status start(ic_encoder *enc) {
     if (enc->started) return IC_OK;
     enc->started = 1;
-    return enc->params.format == IC_FORMAT_PNG ? ic_png_encoder_start(enc)
-                                               : ic_jpeg_encoder_start(enc);
+    switch (enc->params.format) {
+    case IC_FORMAT_PNG: return ic_png_encoder_start(enc);
+    case IC_FORMAT_TIFF: return ic_tiff_encoder_start(enc);
+    case IC_FORMAT_WEBP: return ic_webp_encoder_start(enc);
+    default: return ic_jpeg_encoder_start(enc);
+    }
 }
 
 ic_status ic_encoder_write_rows(ic_encoder *enc, uint32_t count, const void *rows, ic_error *err) {
@@ -156,9 +177,13 @@ ic_status ic_encoder_write_rows(ic_encoder *enc, uint32_t count, const void *row
     }
     if (start(enc) != IC_OK) return ic_report(&enc->fail, err);
     if (count == 0) return IC_OK;
-    ic_status status = enc->params.format == IC_FORMAT_PNG
-        ? ic_png_encoder_write(enc, count, rows)
-        : ic_jpeg_encoder_write(enc, count, rows);
+    ic_status status;
+    switch (enc->params.format) {
+    case IC_FORMAT_PNG: status = ic_png_encoder_write(enc, count, rows); break;
+    case IC_FORMAT_TIFF: status = ic_tiff_encoder_write(enc, count, rows); break;
+    case IC_FORMAT_WEBP: status = ic_webp_encoder_write(enc, count, rows); break;
+    default: status = ic_jpeg_encoder_write(enc, count, rows); break;
+    }
     if (status != IC_OK) return ic_report(&enc->fail, err);
     enc->next_row += count;
     return IC_OK;
@@ -177,8 +202,13 @@ ic_status ic_encoder_finish(ic_encoder *enc, ic_error *err) {
         return IC_ERR_USAGE;
     }
     if (start(enc) != IC_OK) return ic_report(&enc->fail, err);
-    ic_status status = enc->params.format == IC_FORMAT_PNG ? ic_png_encoder_finish(enc)
-                                                           : ic_jpeg_encoder_finish(enc);
+    ic_status status;
+    switch (enc->params.format) {
+    case IC_FORMAT_PNG: status = ic_png_encoder_finish(enc); break;
+    case IC_FORMAT_TIFF: status = ic_tiff_encoder_finish(enc); break;
+    case IC_FORMAT_WEBP: status = ic_webp_encoder_finish(enc); break;
+    default: status = ic_jpeg_encoder_finish(enc); break;
+    }
     if (status != IC_OK) return ic_report(&enc->fail, err);
 
     /* Durability before the caller renames the file into place. */
@@ -201,8 +231,12 @@ ic_status ic_encoder_finish(ic_encoder *enc, ic_error *err) {
 
 void ic_encoder_close(ic_encoder *enc) {
     if (!enc) return;
-    if (enc->params.format == IC_FORMAT_PNG) ic_png_encoder_destroy(enc);
-    else ic_jpeg_encoder_destroy(enc);
+    switch (enc->params.format) {
+    case IC_FORMAT_PNG: ic_png_encoder_destroy(enc); break;
+    case IC_FORMAT_TIFF: ic_tiff_encoder_destroy(enc); break;
+    case IC_FORMAT_WEBP: ic_webp_encoder_destroy(enc); break;
+    default: ic_jpeg_encoder_destroy(enc); break;
+    }
     for (int i = 0; i < IC_META_KIND_COUNT; i++) ic_blob_free(&enc->metadata[i]);
     if (enc->file) fclose(enc->file);
     free(enc);

@@ -152,7 +152,7 @@ extension DaemonConfiguration {
     /// Model and parameters that change the pixels of an output: jobs with different keys are
     /// different work, the same key is done once per content.
     public var paramsKey: String {
-        "x4 tile=\(tile) overlap=\(overlap) format=\(format.rawValue)" + (format == .png ? "" : " q=\(jpegQuality)")
+        "x4 tile=\(tile) overlap=\(overlap) format=\(format.rawValue)" + (format == .png || format == .tiff ? "" : " q=\(jpegQuality)")
             // Only a JPEG of a translucent photo shows it; the default adds nothing, so the
             // queues of earlier versions keep their keys.
             + (format == .png || background == .white ? "" : " background=\(background)")

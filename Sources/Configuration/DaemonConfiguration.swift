@@ -13,7 +13,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     }
 
     public enum OutputFormat: String, Sendable, CaseIterable {
-        case same, png, jpeg
+        /// As the source; sources that are read only (HEIC, AVIF) give JPEG.
+        case same, png, jpeg, tiff, webp
     }
 
     public enum LogLevel: String, Sendable, CaseIterable, Comparable {

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// How an output is named from its source, e.g. `{name}.x4.{ext}`: `{name}` is the source's
@@ -10,7 +11,7 @@ public struct OutputNaming: Sendable, Equatable {
     private let suffix: String
 
     /// The extensions an output may have.
-    static let imageExtensions = ["png", "jpg", "jpeg"]
+    static let imageExtensions = ImageFileTypes.writable
 
     public init(pattern: String) throws(ConfigurationError) {
         self.pattern = pattern

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Where a source's output and sidecar go under a configuration.
@@ -7,13 +8,19 @@ public struct OutputPlan: Sendable, Equatable {
     public var sidecarPath: String { outputPath + ".xmp" }
     public var directory: String { (outputPath as NSString).deletingLastPathComponent }
 
+    /// Sources read but never written (HEIC, AVIF): `same` gives JPEG for them.
+    static let readOnlyExtensions = ImageFileTypes.readable.subtracting(ImageFileTypes.writable)
+
     public init(source: String, configuration c: DaemonConfiguration) {
         let name = (source as NSString).lastPathComponent
         let sourceExtension = (name as NSString).pathExtension
         let ext = switch c.format {
+        case .same where Self.readOnlyExtensions.contains(sourceExtension.lowercased()): "jpg"
         case .same: sourceExtension.isEmpty ? "png" : sourceExtension
         case .png: "png"
         case .jpeg: "jpg"
+        case .tiff: "tif"
+        case .webp: "webp"
         }
         let outputName = c.naming.outputName(sourceName: name, outputExtension: ext)
         let sourceDirectory = (source as NSString).deletingLastPathComponent

@@ -44,6 +44,9 @@ public final class FolderWatcher: @unchecked Sendable {
     private var nextRescan = Double.infinity
     /// Candidates already reported through `onRejected`, so each is said once.
     private var rejected: Set<String> = []
+    /// Files already logged as skipped for their type, so each is said once (rescans and
+    /// repeated events would say it again).
+    private var toldUnsupported: Set<String> = []
 
     private struct Pending {
         var root: String
@@ -270,6 +273,10 @@ public final class FolderWatcher: @unchecked Sendable {
     /// already unchanged for the settle delay) or timed.
     private func consider(_ path: String, root: String, fromScan: Bool) {
         let name = String(path[path.index(after: path.lastIndex(of: "/")!)...])
+        if let reason = rules.unsupportedTypeReason(name) {
+            if toldUnsupported.insert(path).inserted { log(.info, "\(path): skipped: \(reason)") }
+            return
+        }
         if rules.ignoresFile(name) { return }
         guard let stat = eligibleStat(path, root: root) else { return }
         let age = Date().timeIntervalSince1970 - stat.mtimeSeconds

@@ -55,6 +55,9 @@ extension ImageFormat {
         switch self {
         case .png: Int32(IC_FORMAT_PNG.rawValue)
         case .jpeg: Int32(IC_FORMAT_JPEG.rawValue)
+        case .tiff: Int32(IC_FORMAT_TIFF.rawValue)
+        case .webp: Int32(IC_FORMAT_WEBP.rawValue)
+        case .heif: Int32(IC_FORMAT_HEIF.rawValue)
         }
     }
 
@@ -62,6 +65,9 @@ extension ImageFormat {
         switch UInt32(bitPattern: codecFormat) {
         case IC_FORMAT_PNG.rawValue: self = .png
         case IC_FORMAT_JPEG.rawValue: self = .jpeg
+        case IC_FORMAT_TIFF.rawValue: self = .tiff
+        case IC_FORMAT_WEBP.rawValue: self = .webp
+        case IC_FORMAT_HEIF.rawValue: self = .heif
         default: return nil
         }
     }

@@ -4,14 +4,22 @@
 public enum ImageFormat: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case png
     case jpeg
+    case tiff
+    case webp
+    /// HEIC and AVIF (ISO media through libheif): read only.
+    case heif
 
-    /// Recognises `png`, `jpg` and `jpeg` in any letter case, with or without the dot.
+    /// Recognises `png`, `jpg`/`jpeg`, `tif`/`tiff`, `webp` and `heic`/`heif`/`avif` in any
+    /// letter case, with or without the dot.
     public init?(pathExtension: String) {
         var ext = Substring(pathExtension)
         if ext.hasPrefix(".") { ext = ext.dropFirst() }
         switch ext.lowercased() {
         case "png": self = .png
         case "jpg", "jpeg": self = .jpeg
+        case "tif", "tiff": self = .tiff
+        case "webp": self = .webp
+        case "heic", "heif", "avif": self = .heif
         default: return nil
         }
     }
@@ -27,13 +35,25 @@ public enum ImageFormat: String, Sendable, Hashable, CaseIterable, CustomStringC
         switch self {
         case .png: "png"
         case .jpeg: "jpg"
+        case .tiff: "tif"
+        case .webp: "webp"
+        case .heif: "heic"
         }
     }
+
+    /// Whether the codecs can write it (HEIF is read only).
+    public var isWritable: Bool { self != .heif }
+
+    /// The output extensions, for messages: ".png, .jpg, .jpeg, .tif, .tiff or .webp".
+    public static let writableExtensionsList = ".png, .jpg, .jpeg, .tif, .tiff or .webp"
 
     public var description: String {
         switch self {
         case .png: "PNG"
         case .jpeg: "JPEG"
+        case .tiff: "TIFF"
+        case .webp: "WebP"
+        case .heif: "HEIF"
         }
     }
 }

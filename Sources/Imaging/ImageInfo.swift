@@ -12,15 +12,20 @@ public struct ImageInfo: Sendable, Hashable, CustomStringConvertible {
     /// order regardless, but such files cost more memory to decode. Ignored
     /// when writing (the writer produces plain sequential files).
     public var isInterlaced: Bool
+    /// The pixels are exactly what was stored: PNG, TIFF that is not JPEG-compressed, lossless
+    /// WebP. When writing WebP it picks lossless over lossy-at-quality. By default, what the
+    /// format usually is: lossless for PNG and TIFF, lossy for JPEG, WebP and HEIF.
+    public var isLossless: Bool
 
     public init(width: Int, height: Int, channels: Int, bitDepth: Int, format: ImageFormat,
-                isInterlaced: Bool = false) {
+                isInterlaced: Bool = false, isLossless: Bool? = nil) {
         self.width = width
         self.height = height
         self.channels = channels
         self.bitDepth = bitDepth
         self.format = format
         self.isInterlaced = isInterlaced
+        self.isLossless = isLossless ?? (format == .png || format == .tiff)
     }
 
     public var hasAlpha: Bool { channels == 2 || channels == 4 }

@@ -1,6 +1,7 @@
-/// Streaming decoding: open a PNG or JPEG, learn its shape from the header,
-/// then pull rows a band at a time so memory stays bounded however large the
-/// image is (except interlaced PNG and progressive JPEG; see `ImageInfo`).
+/// Streaming decoding: open a PNG, JPEG, TIFF, WebP or HEIC/AVIF, learn its shape from the
+/// header, then pull rows a band at a time so memory stays bounded however large the image is
+/// (except interlaced PNG and progressive JPEG, see `ImageInfo`, and WebP and HEIF, which
+/// their libraries decode whole: at most `maxPixels` × 4 bytes).
 import CImageCodecs
 
 public final class ImageReader {
@@ -10,7 +11,7 @@ public final class ImageReader {
 
     public let path: String
     public let info: ImageInfo
-    /// EXIF, XMP and ICC found before the pixel data.
+    /// EXIF, XMP, ICC and IPTC found before the pixel data.
     public let metadata: ImageMetadata
     public private(set) var rowsRead = 0
     public var rowsRemaining: Int { info.height - rowsRead }
@@ -58,10 +59,12 @@ public final class ImageReader {
             throw ImageError(.unsupportedFormat, path: path, detail: "codec reported an unknown format")
         }
         info = ImageInfo(width: Int(raw.width), height: Int(raw.height), channels: Int(raw.channels),
-                         bitDepth: Int(raw.bit_depth), format: format, isInterlaced: raw.interlaced != 0)
+                         bitDepth: Int(raw.bit_depth), format: format, isInterlaced: raw.interlaced != 0,
+                         isLossless: raw.lossless != 0)
         metadata = ImageMetadata(exif: Self.blob(handle, IC_META_EXIF),
                                  xmp: Self.blob(handle, IC_META_XMP),
-                                 iccProfile: Self.blob(handle, IC_META_ICC))
+                                 iccProfile: Self.blob(handle, IC_META_ICC),
+                                 iptc: Self.blob(handle, IC_META_IPTC))
     }
 
     deinit {

@@ -31,8 +31,10 @@ public final class ImageWriter {
 
     /// Creates the temporary file, with `mode` masked to 0o666 and by the
     /// umask (the default gives what the umask allows, as before). `quality`
-    /// (1…100) applies to JPEG only. JPEG refuses alpha and 16-bit samples
-    /// with `unsupportedFormat` rather than silently changing the image. A
+    /// (1…100) applies to JPEG and to lossy WebP (`info.isLossless` picks
+    /// lossless WebP). JPEG refuses alpha and 16-bit samples, WebP 16-bit
+    /// samples and sides over 16383, with `unsupportedFormat` rather than
+    /// silently changing the image; HEIF is never written. A
     /// destination name longer than the filesystem allows is refused here,
     /// as `invalidArgument`, before any work.
     public convenience init(path: String, info: ImageInfo, quality: Int = 92,
@@ -65,9 +67,14 @@ public final class ImageWriter {
         guard info.width > 0, info.height > 0, info.width <= Int(UInt32.max), info.height <= Int(UInt32.max) else {
             throw ImageError(.invalidArgument, path: path, detail: "cannot write a \(info.width)x\(info.height) image")
         }
+        guard info.format.isWritable else {
+            throw ImageError(.unsupportedFormat, path: path,
+                             detail: "\(info.format) is read only; write \(ImageFormat.writableExtensionsList)")
+        }
         var params = ic_encode_params(width: UInt32(info.width), height: UInt32(info.height),
                                       channels: Int32(clamping: info.channels), bit_depth: Int32(clamping: info.bitDepth),
-                                      format: info.format.codecFormat, quality: Int32(clamping: quality))
+                                      format: info.format.codecFormat, quality: Int32(clamping: quality),
+                                      lossless: info.isLossless ? 1 : 0)
         var handle: OpaquePointer?
         var error = ic_error()
         guard file.descriptor >= 0 else {
@@ -78,7 +85,8 @@ public final class ImageWriter {
             throw ImageError(status: status, error: error, path: path, writing: true)
         }
         self.handle = handle
-        for (kind, bytes) in [(IC_META_EXIF, metadata.exif), (IC_META_XMP, metadata.xmp), (IC_META_ICC, metadata.iccProfile)] {
+        for (kind, bytes) in [(IC_META_EXIF, metadata.exif), (IC_META_XMP, metadata.xmp), (IC_META_ICC, metadata.iccProfile),
+                              (IC_META_IPTC, metadata.iptc)] {
             guard let bytes, !bytes.isEmpty else { continue }
             let status = bytes.withUnsafeBufferPointer {
                 ic_encoder_set_metadata(handle, kind, $0.baseAddress, $0.count, &error)

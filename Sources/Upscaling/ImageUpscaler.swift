@@ -74,9 +74,9 @@ public enum ImageUpscaler {
             throw ImageError(.isDirectory, path: outputPath,
                              detail: "the output must name a file, e.g. \((outputPath as NSString).appendingPathComponent("photo.x4.png"))")
         }
-        guard let format = ImageFormat(path: outputPath) else {
+        guard let format = ImageFormat(path: outputPath), format.isWritable else {
             throw ImageError(.unsupportedFormat, path: outputPath,
-                             detail: "output must end in .png, .jpg or .jpeg")
+                             detail: "output must end in \(ImageFormat.writableExtensionsList)")
         }
         if sameFile(inputPath, outputPath) {
             throw ImageError(.invalidArgument, path: outputPath, detail: "output would overwrite the input")
@@ -94,13 +94,16 @@ public enum ImageUpscaler {
                              detail: "\(info.width) pixels wide; at most \(maxInputWidth) can be enlarged (memory per output band grows with the width)")
         }
         let scale = Generator.scale
-        // Channels and depth follow the input (gray stays gray, alpha stays, 16-bit PNG stays
-        // 16-bit); JPEG holds 8 bits and no alpha: the image is flattened onto the background
-        // (see `WriterRows`).
+        // Channels and depth follow the input (gray stays gray, alpha stays, 16-bit PNG and
+        // TIFF stay 16-bit); JPEG and WebP hold 8 bits; JPEG holds no alpha: the image is
+        // flattened onto the background (see `WriterRows`). WebP is lossless exactly when the
+        // input was (PNG, lossless TIFF or WebP), else lossy at the JPEG quality. WebP's
+        // 16383-pixel side limit is checked when the writer is made, before any tile is computed.
         let flattens = format == .jpeg && info.hasAlpha
         let outputInfo = ImageInfo(width: info.width * scale, height: info.height * scale,
                                    channels: flattens ? info.channels - 1 : info.channels,
-                                   bitDepth: format == .jpeg ? 8 : info.bitDepth, format: format)
+                                   bitDepth: format == .jpeg || format == .webp ? 8 : info.bitDepth,
+                                   format: format, isLossless: info.isLossless)
         var metadata = reader.metadata.upright(width: outputInfo.width, height: outputInfo.height)
         if let xmp = options.xmp { metadata.xmp = xmp }
         // The profile is kept byte for byte (colours are never converted, so it still describes

@@ -4,7 +4,8 @@
 /// own — nothing of this process or of an earlier run is counted — and is read from the kernel by
 /// `wait4` (ru_maxrss, the same high-water mark as VmHWM). The inputs are photographs enlarged to
 /// the size asked for (from `--source`, by default the repository's coffee.jpg when it is found,
-/// else a synthetic scene), written as JPEG like a camera's.
+/// else a synthetic scene), written as JPEG like a camera's at every size, and at the largest
+/// size also as a 16-bit TIFF and a WebP (`--kinds`), each enlarged into its own format.
 import ArgumentParser
 import Foundation
 import Imaging
@@ -29,8 +30,12 @@ struct MemoryBench: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "Output format of the runs: jpg or png.")
+    @Option(help: "Output format of the JPEG runs: jpg, png, tif or webp.")
     var format: OutputFormatChoice = .jpg
+
+    @Option(parsing: .upToNextOption,
+            help: "Input kinds: jpg at every size; tiff16 and webp at the largest size, written back as the same format.")
+    var kinds: [BenchInputKind] = BenchInputKind.allCases
 
     @Option(help: "Directory for inputs and outputs (default: a temporary one, removed afterwards).")
     var workDirectory: String?
@@ -60,25 +65,30 @@ struct MemoryBench: ParsableCommand {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { if workDirectory == nil { try? FileManager.default.removeItem(atPath: directory) } }
 
-            var inputs = input
+            // (input, output extension)
+            var inputs = input.map { ($0, format.rawValue) }
             if inputs.isEmpty {
                 let photo = try source.map { try PixelBuffer.load(path: $0) } ?? Self.defaultSource()
+                let largest = megapixels.max() ?? 0
                 for mp in megapixels {
                     // 4:3, as most cameras: 12 MP is 4000 × 3000.
                     let height = Int((mp * 1e6 * 3 / 4).squareRoot().rounded())
                     let width = height * 4 / 3
-                    let path = "\(directory)/photo-\(width)x\(height).jpg"
-                    try Self.enlarge(photo, width: width, height: height, to: path)
-                    inputs.append(path)
+                    for kind in kinds where kind == .jpg || mp == largest {
+                        let ext = kind.format.preferredPathExtension
+                        let path = "\(directory)/photo-\(width)x\(height)\(kind == .tiff16 ? "-16bit" : "").\(ext)"
+                        try Self.enlarge(photo, width: width, height: height, kind: kind, to: path)
+                        inputs.append((path, kind == .jpg ? format.rawValue : ext))
+                    }
                 }
             }
 
             let executable = try Self.ownExecutable()
             var rows: [Row] = []
-            var table = TextTable(["input", "size", "MP", "peak RSS MB", "seconds"])
-            for path in inputs {
+            var table = TextTable(["input", "size", "MP", "output", "peak RSS MB", "seconds"])
+            for (path, outputExtension) in inputs {
                 let info = try ImageReader(path: path).info
-                let output = "\(directory)/out-\(rows.count).\(format.rawValue)"
+                let output = "\(directory)/out-\(rows.count).\(outputExtension)"
                 let (peak, seconds) = try Self.measure(executable, ["upscale", path, output, "--model", modelPath]
                                                                    + threadArguments)
                 try? FileManager.default.removeItem(atPath: output)
@@ -87,7 +97,7 @@ struct MemoryBench: ParsableCommand {
                               peakRSSMegabytes: Double(peak) / 1e6, seconds: seconds)
                 rows.append(row)
                 table.add([(path as NSString).lastPathComponent, "\(info.width)×\(info.height)",
-                           fixed(row.megapixels, 1), fixed(row.peakRSSMegabytes, 0), fixed(seconds, 1)])
+                           fixed(row.megapixels, 1), outputExtension, fixed(row.peakRSSMegabytes, 0), fixed(seconds, 1)])
                 if !json { FileHandle.standardError.write(Data("measured \(path)\n".utf8)) }
             }
             if json {
@@ -96,7 +106,7 @@ struct MemoryBench: ParsableCommand {
                 print(String(decoding: try encoder.encode(rows), as: UTF8.self))
             } else {
                 let settings = modelOptions.threads.map { "default settings but --threads \($0)" } ?? "default settings"
-                print("enhance-ctl upscale IN OUT.\(format.rawValue) at \(settings), one child process per input")
+                print("enhance-ctl upscale IN OUT at \(settings), one child process per input")
                 print(table.render())
             }
         }
@@ -127,11 +137,13 @@ struct MemoryBench: ParsableCommand {
 
     /// Bilinear enlargement of `photo` to `width` × `height` with a little deterministic grain
     /// (a camera's noise; flat interpolation would be unlike a photo), streamed row by row.
-    static func enlarge(_ photo: PixelBuffer, width: Int, height: Int, to path: String) throws {
-        let info = ImageInfo(width: width, height: height, channels: 3, bitDepth: 8, format: .jpeg)
+    /// 16-bit kinds get the same picture at 257× (plus grain in the low bits).
+    static func enlarge(_ photo: PixelBuffer, width: Int, height: Int, kind: BenchInputKind = .jpg,
+                        to path: String) throws {
+        let info = ImageInfo(width: width, height: height, channels: 3, bitDepth: kind.bitDepth, format: kind.format)
         let writer = try ImageWriter(path: path, info: info, quality: 92)
         let source = photo.floatSamples(), sw = photo.width, sh = photo.height, ch = photo.channels
-        var row = [UInt8](repeating: 0, count: width * 3)
+        var row = [Float](repeating: 0, count: width * 3)
         var seed: UInt32 = 0x1234_5678
         for y in 0..<height {
             let fy = max(0, min(Float(sh - 1), (Float(y) + 0.5) * Float(sh) / Float(height) - 0.5))
@@ -145,10 +157,10 @@ struct MemoryBench: ParsableCommand {
                     let k = min(c, ch - 1)
                     let top = source[(y0 * sw + x0) * ch + k] * (1 - tx) + source[(y0 * sw + x1) * ch + k] * tx
                     let bottom = source[(y1 * sw + x0) * ch + k] * (1 - tx) + source[(y1 * sw + x1) * ch + k] * tx
-                    row[x * 3 + c] = UInt8(max(0, min(255, top * (1 - ty) + bottom * ty + grain)))
+                    row[x * 3 + c] = top * (1 - ty) + bottom * ty + grain
                 }
             }
-            try writer.writeRows(row)
+            try writer.writeRows(floats: row)
         }
         try writer.finish()
     }

@@ -4,4 +4,6 @@ import ArgumentParser
 enum OutputFormatChoice: String, CaseIterable, ExpressibleByArgument {
     case jpg
     case png
+    case tif
+    case webp
 }

@@ -7,13 +7,13 @@ import Upscaling
 
 struct Upscale: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Upscale one PNG or JPEG image 4× with the SRGAN generator.",
+        abstract: "Upscale one PNG, JPEG, TIFF, WebP, HEIC or AVIF image 4× with the SRGAN generator.",
         discussion: "OUT is written under a temporary name and renamed when complete, so a failure never leaves a partial file.")
 
-    @Argument(help: "The input image (PNG or JPEG, recognised by content).")
+    @Argument(help: "The input image (PNG, JPEG, TIFF, WebP, HEIC or AVIF, recognised by content).")
     var input: String
 
-    @Argument(help: "The output image; its extension (.png, .jpg, .jpeg) picks the format.")
+    @Argument(help: "The output image; its extension (.png, .jpg, .jpeg, .tif, .tiff, .webp) picks the format.")
     var output: String
 
     @OptionGroup var modelOptions: ModelOptions
@@ -24,7 +24,7 @@ struct Upscale: ParsableCommand {
     @Option(help: "Overlap between neighbouring tiles, in input pixels.")
     var overlap: Int = Defaults.overlap
 
-    @Option(help: "JPEG output quality, 1–100.")
+    @Option(help: "JPEG (and lossy WebP) output quality, 1–100.")
     var quality: Int = Defaults.jpegQuality
 
     @Option(help: "Refuse inputs with more pixels than this (checked from the header).")

@@ -154,9 +154,9 @@ final class DaemonHarness {
 
     // MARK: Photos
 
-    /// A small PNG cut from a fixture photo, distinct for each `index`; 16×16 pixels so that a
-    /// job takes a fraction of a second.
-    static func photo(_ index: Int, size: Int = 16) throws -> [UInt8] {
+    /// A small PNG (or `format`) cut from a fixture photo, distinct for each `index`; 16×16
+    /// pixels so that a job takes a fraction of a second.
+    static func photo(_ index: Int, size: Int = 16, format: ImageFormat = .png) throws -> [UInt8] {
         let sources = ["face", "cup", "fur"]
         let reader = try ImageReader(path: TestEnvironment.fixture("SRGANTests", "lr_\(sources[index % 3]).png"))
         var samples: [UInt8] = []
@@ -171,10 +171,11 @@ final class DaemonHarness {
         // every photo distinct (or the queue rightly de-duplicates them).
         crop[0] = UInt8(index & 0xff)
         crop[1] = UInt8(index >> 8)
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("crop-\(UUID().uuidString).png").path
+        let temporary = FileManager.default.temporaryDirectory
+            .appendingPathComponent("crop-\(UUID().uuidString).\(format.preferredPathExtension)").path
         defer { try? FileManager.default.removeItem(atPath: temporary) }
         let writer = try ImageWriter(path: temporary, info: ImageInfo(width: size, height: size, channels: c,
-                                                                     bitDepth: 8, format: .png))
+                                                                     bitDepth: 8, format: format))
         try writer.writeRows(crop)
         try writer.finish()
         return Array(try Data(contentsOf: URL(fileURLWithPath: temporary)))

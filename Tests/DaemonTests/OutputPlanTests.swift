@@ -55,6 +55,16 @@ struct OutputPlanTests {
         #expect(OutputPlan(source: "/photos/inbox/2024/d.jpeg", configuration: c).outputPath == "/photos/out/2024/d-big.png")
     }
 
+    @Test("output.format names the output's extension; same keeps the source's, except HEIC/AVIF (read only) give JPEG",
+          arguments: [("same", "scan.tif", "scan.x4.tif"), ("same", "a.TIFF", "a.x4.TIFF"), ("same", "w.webp", "w.x4.webp"),
+                      ("same", "phone.heic", "phone.x4.jpg"), ("same", "p.HEIF", "p.x4.jpg"), ("same", "q.avif", "q.x4.jpg"),
+                      ("tiff", "b.jpg", "b.x4.tif"), ("webp", "c.png", "c.x4.webp"), ("png", "d.heic", "d.x4.png")])
+    func formats(format: String, source: String, output: String) throws {
+        let c = try configuration("format = \"\(format)\"")
+        #expect(OutputPlan(source: "/photos/inbox/" + source, configuration: c).outputPath == "/photos/inbox/" + output)
+        #expect(c.naming.isOutputName(output), "the watcher knows \(output) for our own")
+    }
+
     @Test("beside: next to the source, wherever it is")
     func beside() throws {
         let c = try configuration(#"format = "jpeg""#)

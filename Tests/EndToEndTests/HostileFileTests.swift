@@ -145,4 +145,67 @@ final class HostileFileTests {
         #expect(result.stderr.contains("\(file): image too large") && result.stderr.contains("3072"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output))
     }
+
+    // MARK: TIFF and WebP counterparts
+
+    func validTIFF() throws -> [UInt8] {
+        try encoded("valid-source.tif", width: 32, height: 24) { x, y, c in (x * 7 + y * 5 + c * 40) % 256 }
+    }
+
+    func validWebP() throws -> [UInt8] {
+        try encoded("valid-source.webp", width: 32, height: 24) { x, y, c in (x * 7 + y * 5 + c * 40) % 256 }
+    }
+
+    /// A gray 8 × 8 page, hand-made, with these tags replaced.
+    func handMadeTIFF(width: Int = 8, height: Int = 8, extra: [UInt16: TIFFBuilder.Value] = [:]) -> [UInt8] {
+        var builder = TIFFBuilder()
+        builder.addPage(width: width, height: height, bitsPerSample: [8], photometric: 1,
+                        strip: [UInt8](repeating: 9, count: 64), extra: extra)
+        return builder.bytes()
+    }
+
+    @Test("zero-byte TIFF and WebP files")
+    func zeroBytesArchive() throws {
+        try expectRefusal(try write([], "zero.tif"), cause: "empty file")
+        try expectRefusal(try write([], "zero.webp"), cause: "empty file")
+    }
+
+    @Test("a TIFF and a WebP cut short")
+    func truncatedArchive() throws {
+        let tiff = try validTIFF(), webp = try validWebP()
+        try expectRefusal(try write(Array(tiff.prefix(tiff.count / 2)), "half.tif"), cause: "truncated image")
+        try expectRefusal(try write(Array(tiff.prefix(5)), "header.tif"), cause: "truncated image")
+        try expectRefusal(try write(Array(webp.prefix(webp.count / 2)), "half.webp"), cause: "truncated image")
+    }
+
+    @Test("TIFF directory and strip offsets out of range")
+    func offsetsOutOfRange() throws {
+        var farIFD = handMadeTIFF()
+        farIFD.replaceSubrange(4..<8, with: [0, 0, 0x10, 0])
+        try expectRefusal(try write(farIFD, "far-ifd.tif"), cause: "truncated image", detail: "libtiff")
+        try expectRefusal(try write(handMadeTIFF(extra: [273: .long([5_000_000])]), "far-strip.tif"), cause: "truncated image")
+    }
+
+    @Test("a TIFF bomb: 100000 × 100000 declared, Deflate, in a 200-byte file")
+    func tiffBomb() throws {
+        try expectRefusal(try write(handMadeTIFF(width: 100_000, height: 100_000, extra: [259: .short([8])]), "bomb.tif"),
+                          cause: "image too large", detail: "100000 x 100000")
+    }
+
+    @Test("a WebP whose chunk claims more bytes than the file holds")
+    func lyingWebPChunk() throws {
+        var webp = try validWebP()
+        let size = webp.count * 8
+        webp.replaceSubrange(4..<8, with: (0..<4).map { UInt8(truncatingIfNeeded: size >> (8 * $0)) })
+        try expectRefusal(try write(webp, "lying.webp"), cause: "truncated image", detail: "WebP")
+    }
+
+    @Test("a multi-page TIFF is refused, saying why (animated WebP: WebPTests)")
+    func pagesAndFrames() throws {
+        var builder = TIFFBuilder()
+        for value in [UInt8(1), 2] {
+            builder.addPage(width: 8, height: 8, bitsPerSample: [8], photometric: 1, strip: [UInt8](repeating: value, count: 64))
+        }
+        try expectRefusal(try write(builder.bytes(), "pages.tif"), cause: "unsupported format", detail: "multi-page TIFF (2 pages)")
+    }
 }

@@ -56,10 +56,41 @@ final class FolderWatcherTests {
                      "notes.txt", "raw.cr2", "photo.x4.png", "photo.x4.png.xmp", "photo.jpg.xmp", "noext"] {
             #expect(rules.ignoresFile(name), "\(name)")
         }
-        for name in ["photo.png", "IMG_1.JPG", "scan.jpeg", "a.b.png"] {
+        for name in ["photo.png", "IMG_1.JPG", "scan.jpeg", "a.b.png", "scan.tif", "SCAN.TIFF", "w.webp",
+                     "phone.HEIC", "p.heif", "q.avif"] {
             #expect(!rules.ignoresFile(name), "\(name)")
         }
+        #expect(rules.unsupportedTypeReason("notes.txt")?.contains(".tiff") == true)
+        for name in [".hidden.gif", "a.png.part", "photo.x4.png", "photo.png"] {
+            #expect(rules.unsupportedTypeReason(name) == nil, "only the type is that kind of reason: \(name)")
+        }
         #expect(rules.ignoresDirectory(".git") && !rules.ignoresDirectory("2024"))
+    }
+
+    @Test("TIFF, WebP and HEIC files are reported; a file skipped for its type is said once, at info, with the reason")
+    func typesAndSkippedTypesLoggedOnce() throws {
+        final class Lines: @unchecked Sendable {
+            private let lock = NSLock()
+            private var lines: [(FolderWatcher.LogLevel, String)] = []
+            func add(_ level: FolderWatcher.LogLevel, _ line: String) { lock.withLock { lines.append((level, line)) } }
+            func matching(_ text: String) -> [(FolderWatcher.LogLevel, String)] { lock.withLock { lines.filter { $0.1.contains(text) } } }
+        }
+        let lines = Lines(), reports = self.reports
+        let watcher = FolderWatcher(roots: [root.path], rules: IgnoreRules(isOwnOutput: { $0.contains(".x4.") }),
+                                    settleDelay: 0.2, rescanInterval: 0, log: { lines.add($0, $1) },
+                                    onFile: { reports.add($0) })
+        try watcher.start()
+        self.watcher = watcher
+        #expect(eventually { watcher.completedScans >= 1 })
+        for name in ["scan.tif", "b.tiff", "w.webp", "phone.heic", "notes.txt", "anim.gif"] { try write(name) }
+        try write("notes.txt", bytes: 200)   // a second event for the same file
+        #expect(eventuallySteady(grace: Self.grace) { reports.names == ["b.tiff", "phone.heic", "scan.tif", "w.webp"] },
+                "\(reports.names)")
+        for name in ["notes.txt", "anim.gif"] {
+            let said = lines.matching("/\(name): skipped: not a supported image type")
+            #expect(said.count == 1, "\(name): \(said.map(\.1))")
+            #expect(said.allSatisfy { $0.0 == .info })
+        }
     }
 
     @Test("a file written in place or renamed in is reported once, after it settles")

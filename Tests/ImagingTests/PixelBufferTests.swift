@@ -55,7 +55,7 @@ struct PixelBufferTests {
     @Test("saving to an unknown extension is refused and writes nothing")
     func unknownExtension() throws {
         let scratch = try ScratchDirectory()
-        let path = scratch.file("out.tiff")
+        let path = scratch.file("out.gif")
         expectFailure(.unsupportedFormat, naming: path) {
             try PixelBuffer(width: 1, height: 1, channels: 3).save(path: path)
         }

@@ -10,9 +10,12 @@ let package = Package(
         .target(
             name: "CImageCodecs",
             path: "Sources/CImageCodecs",
-            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("tiff"),
+                             .linkedLibrary("webp"), .linkedLibrary("webpmux"), .linkedLibrary("webpdemux"),
+                             .linkedLibrary("heif")]
         ),
-        .target(name: "Imaging", dependencies: ["CImageCodecs"], path: "Sources/Imaging"),
+        .target(name: "Storage", path: "Sources/Storage"),
+        .target(name: "Imaging", dependencies: ["CImageCodecs", "Storage"], path: "Sources/Imaging"),
         .target(name: "CFuzzDriver"),
         .executableTarget(name: "DecodeFuzzer", dependencies: ["Imaging", "CFuzzDriver"]),
     ],

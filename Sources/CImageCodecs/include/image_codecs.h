@@ -1,8 +1,10 @@
 /*
- * image_codecs.h — the only door between Swift and libpng / libjpeg.
+ * image_codecs.h — the only door between Swift and libpng, libjpeg, libtiff,
+ * libwebp (with its mux/demux) and libheif.
  *
- * Both libraries report errors by longjmp (libjpeg would otherwise call
- * exit()), and a longjmp across Swift frames is undefined behaviour. So every
+ * libpng and libjpeg report errors by longjmp (libjpeg would otherwise call
+ * exit()), and a longjmp across Swift frames is undefined behaviour; libtiff
+ * would print to stderr through process-global handlers. So every
  * function here is a whole operation that does its own setjmp, never calls
  * back into Swift, and reports failure as an ic_status plus a one-line
  * message in a caller-owned ic_error. Nothing is ever printed and nothing
@@ -31,7 +33,7 @@ typedef enum ic_status {
     IC_ERR_SYSTEM = 1,
     /* The file has zero bytes. */
     IC_ERR_EMPTY = 2,
-    /* Not PNG/JPEG, or a PNG/JPEG variant we do not handle. */
+    /* Not an image we read, or a variant we do not handle (CMYK TIFF, animated WebP…). */
     IC_ERR_UNSUPPORTED = 3,
     /* The codec rejected the data (bad CRC, bad Huffman code, bad header…). */
     IC_ERR_CORRUPT = 4,
@@ -49,7 +51,11 @@ typedef enum ic_status {
 typedef enum ic_format {
     IC_FORMAT_UNKNOWN = 0,
     IC_FORMAT_PNG = 1,
-    IC_FORMAT_JPEG = 2
+    IC_FORMAT_JPEG = 2,
+    IC_FORMAT_TIFF = 3,
+    IC_FORMAT_WEBP = 4,
+    /* HEIC and AVIF (ISO media, through libheif): read only. */
+    IC_FORMAT_HEIF = 5
 } ic_format;
 
 /* Metadata blobs carried as raw bytes, without container framing:
@@ -59,9 +65,11 @@ typedef enum ic_format {
 typedef enum ic_meta_kind {
     IC_META_EXIF = 0,
     IC_META_XMP = 1,
-    IC_META_ICC = 2
+    IC_META_ICC = 2,
+    /* IPTC-IIM datasets, as TIFF tag 33723 holds them. */
+    IC_META_IPTC = 3
 } ic_meta_kind;
-#define IC_META_KIND_COUNT 3
+#define IC_META_KIND_COUNT 4
 
 #define IC_MESSAGE_CAPACITY 256
 
@@ -80,6 +88,7 @@ typedef struct ic_info {
     int bit_depth;   /* 8 or 16; rows hold uint8_t or uint16_t samples */
     int format;      /* ic_format */
     int interlaced;  /* PNG Adam7 or progressive JPEG */
+    int lossless;    /* the pixels are exactly what was stored: PNG, TIFF (not JPEG-compressed), lossless WebP */
 } ic_info;
 
 typedef struct ic_decoder ic_decoder;
@@ -137,10 +146,18 @@ typedef struct ic_encode_params {
     uint32_t height;
     int channels;   /* 1–4; JPEG takes only 1 or 3 (alpha is refused, not dropped) */
     int bit_depth;  /* 8 or 16; JPEG takes only 8 */
-    int format;     /* IC_FORMAT_PNG or IC_FORMAT_JPEG */
-    int quality;    /* JPEG 1–100; ignored for PNG. Above 4 MP, JPEG uses standard Huffman
-                       tables: optimised ones would make libjpeg hold the whole image. */
+    int format;     /* IC_FORMAT_PNG, IC_FORMAT_JPEG, IC_FORMAT_TIFF or IC_FORMAT_WEBP */
+    int quality;    /* JPEG and lossy WebP 1–100; ignored otherwise. Above 4 MP, JPEG uses standard
+                       Huffman tables: optimised ones would make libjpeg hold the whole image. */
+    int lossless;   /* WebP: lossless (VP8L) instead of lossy at `quality`. Ignored otherwise. */
 } ic_encode_params;
+
+/* Per format: TIFF takes 8 or 16 bits and 1–4 channels, written as Deflate-compressed
+ * strips (lossless, with the horizontal predictor), row by row, alpha as unassociated;
+ * EXIF's IFD0 descriptive tags, EXIF and GPS IFDs, XMP, ICC and IPTC are stored. WebP
+ * takes 8 bits, at most 16383 pixels per side, and gray becomes RGB; libwebp encodes a
+ * whole picture, so rows are gathered into one ARGB buffer (4 bytes per pixel) and
+ * encoded at ic_encoder_finish; ICC, EXIF and XMP become ICCP, EXIF and XMP chunks. */
 
 /* Creates `path` exclusively (O_EXCL: it must not exist, so a temp name can
  * never clobber someone's file) and prepares an encoder. Nothing is encoded

@@ -1,7 +1,9 @@
 /// libFuzzer entry point: every input is treated as an image file and taken through what the
 /// upscaler does before inference — open (format sniffing, header, metadata), read every row
 /// upright (EXIF orientation applied), rewrite the metadata for an enlarged copy — and, since
-/// the EXIF and XMP editors are our own code, also fed to them directly as raw blocks.
+/// the EXIF and XMP editors are our own code, also fed to them directly as raw blocks. What a
+/// file carries is then written into a small TIFF and read back, because the TIFF writer
+/// parses the EXIF block (any source's, so hostile) to copy its directories.
 /// Any crash, sanitizer report, leak or timeout is a finding; thrown errors are the expected
 /// outcome for bad input.
 import CFuzzDriver
@@ -10,6 +12,20 @@ import Imaging
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Writes a 2×2 TIFF carrying `metadata` (the raw blocks, not made upright: the writer must
+/// survive whatever a file holds) into shared memory and reads it back.
+private func roundTripThroughTIFF(_ metadata: ImageMetadata) {
+    let path = "/dev/shm/enhance-fuzz-out-\(getpid()).tif"
+    defer { unlink(path) }
+    let info = ImageInfo(width: 2, height: 2, channels: 3, bitDepth: 8, format: .tiff)
+    guard let writer = try? ImageWriter(path: path, info: info, metadata: metadata) else { return }
+    guard (try? writer.writeRows([UInt8](repeating: 128, count: 12))) != nil, (try? writer.finish()) != nil else { return }
+    guard let back = try? ImageReader(path: path) else { fatalError("a TIFF we wrote does not read back") }
+    if metadata.xmp != back.metadata.xmp || metadata.iccProfile != back.metadata.iccProfile {
+        fatalError("XMP or ICC changed on the way through TIFF")
+    }
+}
 
 /// The decoder takes paths, so inputs go through one file in shared memory (no disk I/O).
 nonisolated(unsafe) private var scratch: (fd: Int32, path: String)? = nil
@@ -36,6 +52,7 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         while let n = try? reader.readRows(count: 7, into: &rows), n > 0 {}
         let upright = reader.metadata.upright(width: reader.info.width * 4, height: reader.info.height * 4)
         _ = upright.orientation
+        if !reader.metadata.isEmpty { roundTripThroughTIFF(reader.metadata) }
     }
 
     if var exif = try? ExifBlock(bytes) {
