@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "codec_internal.h"
 
 static const char xmp_keyword[] = "XML:com.adobe.xmp";
@@ -75,6 +77,67 @@ static void keep_metadata(ic_decoder *dec) {
     }
 }
 
+static uint32_t big_endian32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The text of an iTXt chunk's data when its keyword is XMP's: keyword, NUL, compression flag
+ * and method, language tag, NUL, translated keyword, NUL, then the text (zlib when flagged).
+ * Returns 1 and fills `blob`, or 0 (not XMP, malformed, or over the metadata limit). */
+static int xmp_from_itxt(const uint8_t *data, size_t length, ic_blob *blob) {
+    size_t at = sizeof xmp_keyword;
+    if (length < at + 2 || memcmp(data, xmp_keyword, sizeof xmp_keyword) != 0) return 0;
+    int compressed = data[at];
+    at += 2;
+    for (int field = 0; field < 2; field++) {   /* language tag, translated keyword */
+        const uint8_t *nul = memchr(data + at, 0, length - at);
+        if (!nul) return 0;
+        at = (size_t)(nul - data) + 1;
+    }
+    if (!compressed) return ic_blob_set(blob, data + at, length - at);
+    uLongf inflated = IC_MAX_PNG_CHUNK_BYTES;
+    uint8_t *text = malloc(inflated);
+    if (!text) return 0;
+    int ok = uncompress(text, &inflated, data + at, (uLong)(length - at)) == Z_OK && ic_blob_set(blob, text, inflated);
+    free(text);
+    return ok;
+}
+
+/* An XMP iTXt chunk may follow the image data (the PNG spec allows it, and some writers put
+ * it there). A streaming decoder reaches those chunks only after the last row, too late for
+ * an output whose metadata is written first, so the chunk list is walked here, seeking over
+ * the data of every other chunk, and the reading position restored. A chunk with a bad CRC is
+ * not taken; anything malformed just ends the walk (decoding itself reports what is wrong). */
+static void find_xmp_after_image_data(ic_decoder *dec) {
+    FILE *file = dec->file;
+    long resume = ftell(file);
+    if (resume < 0 || fseek(file, 8, SEEK_SET) != 0) return;
+    int seen_idat = 0;
+    for (unsigned chunks = 0; chunks < 10000000u; chunks++) {
+        uint8_t header[8];
+        if (fread(header, 1, 8, file) != 8) break;
+        uint32_t length = big_endian32(header);
+        if (length > 0x7fffffffu) break;
+        if (memcmp(header + 4, "IEND", 4) == 0) break;
+        if (memcmp(header + 4, "IDAT", 4) == 0) seen_idat = 1;
+        if (seen_idat && memcmp(header + 4, "iTXt", 4) == 0 && length <= IC_MAX_PNG_CHUNK_BYTES) {
+            uint8_t *data = malloc((size_t)length + 4);
+            if (!data) break;
+            int taken = 0;
+            if (fread(data, 1, (size_t)length + 4, file) == (size_t)length + 4) {
+                uLong crc = crc32(crc32(0L, header + 4, 4), data, length);
+                if (crc == big_endian32(data + length)) taken = xmp_from_itxt(data, length, &dec->metadata[IC_META_XMP]);
+            }
+            free(data);
+            if (taken) break;
+            continue;
+        }
+        if (fseek(file, (long)length + 4, SEEK_CUR) != 0) break;
+    }
+    clearerr(file);
+    fseek(file, resume, SEEK_SET);
+}
+
 ic_status ic_png_open(ic_decoder *dec, uint64_t max_pixels) {
     ic_failure *fail = &dec->fail;
     fail->codec_status = IC_ERR_CORRUPT;
@@ -106,6 +169,7 @@ ic_status ic_png_open(ic_decoder *dec, uint64_t max_pixels) {
     if (ic_check_size(fail, width, height, max_pixels) != IC_OK) return fail->status;
 
     keep_metadata(dec);
+    if (!dec->metadata[IC_META_XMP].data) find_xmp_after_image_data(dec);
 
     if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (color_type == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);

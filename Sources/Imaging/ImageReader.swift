@@ -61,7 +61,9 @@ public final class ImageReader {
                          bitDepth: Int(raw.bit_depth), format: format, isInterlaced: raw.interlaced != 0)
         metadata = ImageMetadata(exif: Self.blob(handle, IC_META_EXIF),
                                  xmp: Self.blob(handle, IC_META_XMP),
-                                 iccProfile: Self.blob(handle, IC_META_ICC))
+                                 iccProfile: Self.blob(handle, IC_META_ICC),
+                                 iptc: Self.blob(handle, IC_META_IPTC),
+                                 photoshopResources: Self.blob(handle, IC_META_PHOTOSHOP))
     }
 
     deinit {

@@ -30,6 +30,7 @@ struct Show: ParsableCommand {
             if job.state == .queued && job.notBefore > JobQueue.now() { rows.append(("next try", time(job.notBefore))) }
             if let original = job.duplicateOf { rows.append(("duplicate of", "job \(original)")) }
             if let error = job.lastError { rows.append(("reason", error)) }
+            for warning in job.warnings?.split(separator: "\n") ?? [] { rows.append(("warning", String(warning))) }
             for (key, value) in rows { print(key.padding(toLength: 13, withPad: " ", startingAt: 0) + value) }
         }
     }
