@@ -19,7 +19,8 @@ public enum ExifTool {
     /// Tags the image at `path` in place as digiKam does: two keywords, title, description,
     /// rating, DocumentID/InstanceID and one History event in XMP (with XMP sizes, as digiKam
     /// writes them), digiKam and Lightroom tag trees, EXIF date, sizes and GPS, the ICC profile at
-    /// `icc`, and — `iptc` — IPTC keywords and caption (JPEG: APP13).
+    /// `icc`, and — `iptc` — IPTC keywords and caption with Photoshop's digest of them (JPEG:
+    /// APP13, two resources).
     public static func tagLikeDigiKam(_ path: String, width: Int, height: Int, icc: String, iptc: Bool) throws {
         var arguments = [
             "-overwrite_original", "-q", "-m",
@@ -39,7 +40,8 @@ public enum ExifTool {
         ]
         if iptc {
             arguments += ["-IPTC:Keywords=cat", "-IPTC:Keywords=garden",
-                          "-IPTC:Caption-Abstract=Tom, our cat, in the garden", "-IPTC:CodedCharacterSet=UTF8"]
+                          "-IPTC:Caption-Abstract=Tom, our cat, in the garden", "-IPTC:CodedCharacterSet=UTF8",
+                          "-Photoshop:IPTCDigest=new"]
         }
         let result = try run(arguments + [path])
         guard result.status == 0 else { throw Failed(description: "exiftool could not tag \(path): \(result.stderr)") }
