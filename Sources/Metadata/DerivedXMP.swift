@@ -24,13 +24,18 @@ public struct DerivedXMP: Sendable {
     ///   - provenance: nil for `upscale --no-provenance`: the source's packet is still carried,
     ///     with its sizes updated.
     ///   - toolkit: `x:xmptk` of a packet made from nothing.
+    ///   - outputHoldsIPTC: the output format carries the IPTC block itself (JPEG); otherwise
+    ///     the datasets XMP has no home for are named in a warning.
     public init(xmp: [UInt8]?, iptc: [UInt8]?, sourcePath: String, width: Int, height: Int,
-                provenance: Provenance?, toolkit: String) {
+                provenance: Provenance?, toolkit: String, outputHoldsIPTC: Bool = true) {
         warnings = []
         var fields: IPTCRecord?
         if let iptc {
             do {
                 fields = try IPTCRecord(parsing: iptc)
+                if !outputHoldsIPTC, let lost = fields?.unmapped, !lost.isEmpty {
+                    warnings.append("\(sourcePath): IPTC datasets \(lost.joined(separator: ", ")) have no place in this output format and no XMP equivalent; they are not carried")
+                }
             } catch {
                 warnings.append("\(sourcePath): its IPTC data does not parse (\(error)); it is carried unchanged where the output format has a place for it, and not copied into XMP")
             }

@@ -93,6 +93,18 @@ public struct IPTCRecord: Sendable, Equatable {
         }
     }
 
+    /// The record 2 datasets with no XMP home here ("2:10", …, once each; 2:00, the record's
+    /// version, is no content): what an output without IPTC cannot carry.
+    public var unmapped: [String] {
+        var seen: [String] = []
+        for dataset in datasets where dataset.record == 2 && dataset.number != 0
+            && !Self.xmpHomes.contains(where: { $0.number == dataset.number }) {
+            let name = "2:\(dataset.number)"
+            if !seen.contains(name) { seen.append(name) }
+        }
+        return seen
+    }
+
     /// Whether any record 2 field has an XMP home.
     public var hasMappedFields: Bool {
         Self.xmpHomes.contains { !strings($0.number).isEmpty }

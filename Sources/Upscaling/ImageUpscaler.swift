@@ -99,7 +99,7 @@ public enum ImageUpscaler {
         var metadata = reader.metadata.upright(width: outputInfo.width, height: outputInfo.height)
         let xmp = DerivedXMP(xmp: metadata.xmp, iptc: metadata.iptc, sourcePath: inputPath,
                              width: outputInfo.width, height: outputInfo.height, provenance: options.provenance,
-                             toolkit: "enhance \(Product.version)")
+                             toolkit: "enhance \(Product.version)", outputHoldsIPTC: format == .jpeg)
         metadata.xmp = xmp.embedded
         var warnings = xmp.warnings
         // The profile is kept byte for byte (colours are never converted, so it still describes

@@ -67,6 +67,15 @@ struct IPTCTests {
         #expect(xmp.items(XMPNamespace.name(XMPNamespace.dc, "description")) == ["Tom im Garten"])
     }
 
+    @Test("an output without an IPTC home names the datasets XMP cannot hold; one with a home says nothing")
+    func unmappedNamed() {
+        let block: [UInt8] = Array(Self.block.prefix(Self.block.count - 2)) + Self.dataset(2, 10, "5") + Self.dataset(2, 55, "20210601") + Self.dataset(2, 10, "5")
+        let png = DerivedXMP(xmp: nil, iptc: block, sourcePath: "/photos/tom.jpg", width: 8, height: 8,
+                             provenance: nil, toolkit: "enhance 0.1.0", outputHoldsIPTC: false)
+        #expect(png.warnings == ["/photos/tom.jpg: IPTC datasets 2:10, 2:55 have no place in this output format and no XMP equivalent; they are not carried"])
+        #expect(derive(nil, block).warnings.isEmpty)
+    }
+
     @Test("IPTC that does not parse leaves the XMP alone and says so once")
     func badIPTC() {
         let derived = derive(nil, [0x1C, 2])
