@@ -1,4 +1,5 @@
 /* The libxml2 calls behind cxml.h: parsing with a per-context error handler, and the tree. */
+#include <pthread.h>
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -31,7 +32,12 @@ static void refuse_dtd(void *data, const xmlChar *name, const xmlChar *external,
     xmlStopParser(ctxt);
 }
 
+/* libxml2 must set up its globals once before threads parse at the same time (the daemon's
+ * workers do); later parses with separate contexts are then independent. */
+static pthread_once_t initialised = PTHREAD_ONCE_INIT;
+
 cxml_document *cxml_parse(const char *bytes, int length, cxml_status *status) {
+    pthread_once(&initialised, xmlInitParser);
     memset(status, 0, sizeof *status);
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) {

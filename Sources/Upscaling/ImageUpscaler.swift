@@ -117,7 +117,7 @@ public enum ImageUpscaler {
             }
             if let packet = metadata.xmp, packet.count > maxJPEGSegmentPayload - 29 {
                 metadata.xmp = nil
-                warnings.append("\(inputPath): the output's XMP packet (\(packet.count) bytes) does not fit in one JPEG segment; it is in the sidecar only")
+                warnings.append("\(inputPath): the output's XMP packet (\(packet.count) bytes) does not fit in one JPEG segment and is left out of the image (a sidecar, where one is written, still has it)")
             }
             let photoshop = (metadata.photoshopResources?.count ?? 0) + (metadata.iptc.map { 12 + $0.count + $0.count % 2 } ?? 0)
             if photoshop > maxJPEGSegmentPayload - 14 {

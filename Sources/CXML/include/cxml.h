@@ -10,7 +10,7 @@
  *
  * libxml2's own headers stay out of this one: they include the system ICU, which clashes with
  * the ICU inside Foundation. The tree is walked through the opaque accessors below instead.
- * A document and its nodes belong to one thread at a time.
+ * Any thread may parse; a document and its nodes belong to one thread at a time.
  */
 #ifndef CXML_H
 #define CXML_H
