@@ -103,39 +103,56 @@ static int xmp_from_itxt(const uint8_t *data, size_t length, ic_blob *blob) {
     return ok;
 }
 
-/* An XMP iTXt chunk may follow the image data (the PNG spec allows it, and some writers put
- * it there). A streaming decoder reaches those chunks only after the last row, too late for
- * an output whose metadata is written first, so the chunk list is walked here, seeking over
- * the data of every other chunk, and the reading position restored. A chunk with a bad CRC is
- * not taken; anything malformed just ends the walk (decoding itself reports what is wrong). */
-static void find_xmp_after_image_data(ic_decoder *dec) {
+/* Walks the chunk list before libpng reads anything, seeking over each chunk's data, for two
+ * things libpng cannot do for a streaming decoder:
+ *  - An ancillary chunk claiming more bytes than the file has left is refused as truncated
+ *    here: libpng allocates a text chunk's declared length before reading it, so a 2 KB file
+ *    whose iTXt claims 1.8 GB cost 1.8 GB (found by the fuzzer).
+ *  - An XMP iTXt placed after the image data (the spec allows it) is reached by libpng only
+ *    after the last row, too late for an output whose metadata is written first; it is read
+ *    here into the XMP blob (an XMP chunk before IDAT, read by libpng, replaces it).
+ * A chunk with a bad CRC is not taken; other malformations end the walk quietly (decoding
+ * reports them). The reading position is restored. Returns IC_OK or the failure's status. */
+static ic_status survey_chunks(ic_decoder *dec) {
     FILE *file = dec->file;
     long resume = ftell(file);
-    if (resume < 0 || fseek(file, 8, SEEK_SET) != 0) return;
+    if (resume < 0 || fseek(file, 0, SEEK_END) != 0) return IC_OK;
+    long size = ftell(file);
+    if (size < 0 || fseek(file, 8, SEEK_SET) != 0) return IC_OK;
+    ic_status status = IC_OK;
+    long at = 8;
     int seen_idat = 0;
-    for (unsigned chunks = 0; chunks < 10000000u; chunks++) {
+    while (at + 12 <= size) {
         uint8_t header[8];
         if (fread(header, 1, 8, file) != 8) break;
         uint32_t length = big_endian32(header);
-        if (length > 0x7fffffffu) break;
-        if (memcmp(header + 4, "IEND", 4) == 0) break;
-        if (memcmp(header + 4, "IDAT", 4) == 0) seen_idat = 1;
-        if (seen_idat && memcmp(header + 4, "iTXt", 4) == 0 && length <= IC_MAX_PNG_CHUNK_BYTES) {
+        const uint8_t *type = header + 4;
+        if (memcmp(type, "IEND", 4) == 0) break;
+        if (memcmp(type, "IDAT", 4) == 0) seen_idat = 1;
+        int ancillary = (type[0] & 0x20) != 0;
+        if (ancillary && (uint64_t)length + 12 > (uint64_t)(size - at)) {
+            ic_fail(&dec->fail, IC_ERR_TRUNCATED, 0, "the %.4s chunk claims %u bytes; the file ends %ld bytes later",
+                    (const char *)type, length, size - at - 12);
+            status = dec->fail.status;
+            break;
+        }
+        if (seen_idat && !dec->metadata[IC_META_XMP].data && memcmp(type, "iTXt", 4) == 0 &&
+            length <= IC_MAX_PNG_CHUNK_BYTES) {
             uint8_t *data = malloc((size_t)length + 4);
             if (!data) break;
-            int taken = 0;
             if (fread(data, 1, (size_t)length + 4, file) == (size_t)length + 4) {
-                uLong crc = crc32(crc32(0L, header + 4, 4), data, length);
-                if (crc == big_endian32(data + length)) taken = xmp_from_itxt(data, length, &dec->metadata[IC_META_XMP]);
+                uLong crc = crc32(crc32(0L, type, 4), data, length);
+                if (crc == big_endian32(data + length)) xmp_from_itxt(data, length, &dec->metadata[IC_META_XMP]);
             }
             free(data);
-            if (taken) break;
-            continue;
+        } else if (fseek(file, (long)length + 4, SEEK_CUR) != 0) {
+            break;
         }
-        if (fseek(file, (long)length + 4, SEEK_CUR) != 0) break;
+        at += 12 + (long)length;
     }
     clearerr(file);
     fseek(file, resume, SEEK_SET);
+    return status;
 }
 
 ic_status ic_png_open(ic_decoder *dec, uint64_t max_pixels) {
@@ -148,6 +165,7 @@ ic_status ic_png_open(ic_decoder *dec, uint64_t max_pixels) {
         return fail->status;
     }
     if (setjmp(fail->jump)) return fail->status;
+    if (survey_chunks(dec) != IC_OK) return fail->status;
 
     png_structp png = dec->png;
     png_infop info = dec->png_info;
@@ -169,7 +187,6 @@ ic_status ic_png_open(ic_decoder *dec, uint64_t max_pixels) {
     if (ic_check_size(fail, width, height, max_pixels) != IC_OK) return fail->status;
 
     keep_metadata(dec);
-    if (!dec->metadata[IC_META_XMP].data) find_xmp_after_image_data(dec);
 
     if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (color_type == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
