@@ -25,7 +25,10 @@ enum XMLSerialization {
     }
 
     /// `&` and `<` always; `>` too (a `]]>` in text would be an error); in attributes the quote
-    /// and the whitespace characters a parser would otherwise normalise to spaces.
+    /// and the whitespace characters a parser would otherwise normalise to spaces. Characters
+    /// XML 1.0 cannot hold at all, even escaped (controls other than tab, newline and return;
+    /// U+FFFE, U+FFFF), become U+FFFD: they come from IPTC text or file names, and one of them
+    /// would make the whole packet unreadable (found by the fuzzer).
     static func escaped(_ text: String, attribute: Bool) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
@@ -38,6 +41,9 @@ enum XMLSerialization {
             case "\n" where attribute: out += "&#10;"
             case "\r": out += "&#13;"
             case "\t" where attribute: out += "&#9;"
+            case "\t", "\n": out.unicodeScalars.append(scalar)
+            case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
+                out.unicodeScalars.append("\u{FFFD}")
             default: out.unicodeScalars.append(scalar)
             }
         }

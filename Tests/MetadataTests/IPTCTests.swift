@@ -76,6 +76,15 @@ struct IPTCTests {
         #expect(derive(nil, block).warnings.isEmpty)
     }
 
+    /// Found by the fuzzer: a caption ending in U+0003, which XML cannot hold even escaped.
+    @Test("IPTC text with a control character still makes a packet that parses, the character replaced")
+    func controlCharacter() throws {
+        let block: [UInt8] = [0x1C, 1, 90, 0, 3, 0x1B, 0x25, 0x43] + Self.dataset(2, 25, "cat") + Self.dataset(2, 120, [0x61, 0x20, 0x63, 0x61, 0x03])
+        let derived = derive(nil, block)
+        let packet = try XMPPacket(parsing: try #require(derived.sidecar))
+        #expect(packet.items(XMPNamespace.name(XMPNamespace.dc, "description")) == ["a ca\u{FFFD}"])
+    }
+
     @Test("IPTC that does not parse leaves the XMP alone and says so once")
     func badIPTC() {
         let derived = derive(nil, [0x1C, 2])
