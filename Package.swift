@@ -18,12 +18,14 @@ let package = Package(
         // The C world, entered in exactly one place per library.
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5"),
+        .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0"),
+        .target(name: "CXML", dependencies: ["CLibXML2"], path: "Sources/CXML"),
         .target(
             name: "CImageCodecs",
             path: "Sources/CImageCodecs",
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("tiff"),
                              .linkedLibrary("webp"), .linkedLibrary("webpmux"), .linkedLibrary("webpdemux"),
-                             .linkedLibrary("heif")]
+                             .linkedLibrary("heif"), .linkedLibrary("z")]
         ),
 
         // Facts more than one module states (version, shared defaults, the lock file's format).
@@ -34,10 +36,12 @@ let package = Package(
         .target(name: "Neural", dependencies: ["CDNNL"]),
         .target(name: "Storage"),
         .target(name: "Imaging", dependencies: ["CImageCodecs", "Storage"]),
+        // XMP parse/merge/write and IPTC mapping: what an output says about itself and its source.
+        .target(name: "Metadata", dependencies: ["CXML"]),
         .target(name: "ModelFormats", dependencies: ["CHDF5", "Hashing", "Storage"]),
         // Inference only; the training graphs are in Training, which the daemon does not link.
         .target(name: "SRGAN", dependencies: ["Neural", "ModelFormats"]),
-        .target(name: "Upscaling", dependencies: ["Common", "SRGAN", "Imaging", "Storage"]),
+        .target(name: "Upscaling", dependencies: ["Common", "SRGAN", "Imaging", "Storage", "Metadata"]),
         .target(name: "Training", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging", "Hashing"]),
 
         // The daemon: a SQLite job queue (the only SQL), inotify watching, its configuration.
@@ -48,14 +52,14 @@ let package = Package(
         // A path becomes a job in one place, for the daemon and `enhance-ctl enqueue` alike.
         .target(name: "Intake", dependencies: ["JobQueue", "FolderWatch", "Hashing"]),
         .target(name: "Daemon", dependencies: ["Common", "Configuration", "JobQueue", "FolderWatch", "Intake",
-                                               "Upscaling", "SRGAN", "Imaging", "Hashing", "Storage",
+                                               "Upscaling", "SRGAN", "Imaging", "Hashing", "Storage", "Metadata",
                                                .product(name: "Prometheus", package: "swift-prometheus")]),
 
         // What a person types.
         .executableTarget(
             name: "enhance-ctl",
             dependencies: [
-                "Upscaling", "SRGAN", "ModelFormats", "Imaging", "Neural", "Hashing",
+                "Upscaling", "SRGAN", "ModelFormats", "Imaging", "Neural", "Hashing", "Metadata",
                 "Training",   // fine-tune and bench train only; the daemon never links it
                 "Storage", "JobQueue", "Configuration", "FolderWatch", "Intake", "Common",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -72,12 +76,13 @@ let package = Package(
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Storage", "Common", "TestSupport"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "MetadataTests", dependencies: ["Metadata", "Imaging", "TestSupport"]),
         .testTarget(name: "HashingTests", dependencies: ["Hashing", "TestSupport"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "Hashing"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Imaging"]),
         .testTarget(name: "SRGANTests", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging", "TestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "SRGAN", "Imaging", "Storage", "TestSupport"],
+        .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "SRGAN", "Imaging", "Storage", "Metadata", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "Hashing", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "SRGAN", "Neural", "ModelFormats", "Hashing",

@@ -53,6 +53,7 @@ struct ic_decoder {
     uint8_t *jpeg_marker;          /* one APPn payload (≤ 65533 bytes) while it is classified */
     ic_blob icc_chunks[256];       /* APP2 ICC_PROFILE chunks by sequence number (1…255) */
     int icc_chunk_total;           /* the chunk count the first chunk declared */
+    ic_blob photoshop_irb;         /* APP13 "Photoshop 3.0" payloads joined, split after the header */
     int jpeg_cmyk;                 /* rows arrive as CMYK and are converted here */
     int jpeg_cmyk_inverted;        /* Adobe's convention: 0 means full ink */
     uint8_t *cmyk_row;
@@ -88,6 +89,7 @@ struct ic_encoder {
 #define IC_MAX_JPEG_SCANS 500            /* libjpeg-turbo's own TurboJPEG scan limit; real files have ≤ ~20 */
 #define IC_MAX_PNG_CHUNK_BYTES 16000000u /* one ancillary chunk after decompression (iCCP, iTXt, zTXt…) */
 #define IC_MAX_PNG_ANCILLARY_CHUNKS 1000u
+#define IC_MAX_JPEG_IRB_BYTES (16u * 65533u) /* APP13 Photoshop segments kept, joined (a big IRB spans several) */
 #define IC_JPEG_OPTIMIZE_MAX_PIXELS 4000000u /* above this, no optimised Huffman tables (whole-image buffer) */
 #define IC_MAX_TIFF_ALLOC (256u << 20)   /* libtiff's largest single allocation (a strip or tile, a tag's values) */
 #define IC_MAX_TIFF_METADATA (16u << 20) /* one EXIF/XMP/ICC/IPTC value in a TIFF */

@@ -12,6 +12,8 @@
 static const char exif_prefix[6] = {'E', 'x', 'i', 'f', 0, 0};
 static const char xmp_prefix[] = "http://ns.adobe.com/xap/1.0/";  /* plus its NUL */
 
+static const char photoshop_prefix[] = "Photoshop 3.0";  /* plus its NUL */
+
 static const char icc_prefix[12] = {'I', 'C', 'C', '_', 'P', 'R', 'O', 'F', 'I', 'L', 'E', 0};
 
 /* The decoder that owns a libjpeg struct: client_data points at its
@@ -38,11 +40,78 @@ static unsigned next_byte(j_decompress_ptr cinfo) {
     return *src->next_input_byte++;
 }
 
-/* Our APP1/APP2 handler instead of jpeg_save_markers, which keeps *every*
+/* Appends one APP13 payload to the joined image resource block, up to
+ * IC_MAX_JPEG_IRB_BYTES (segments beyond it are ignored, not fatal). */
+static void keep_photoshop(ic_decoder *dec, const uint8_t *data, size_t length) {
+    ic_blob *irb = &dec->photoshop_irb;
+    if (irb->length + length > IC_MAX_JPEG_IRB_BYTES) return;
+    uint8_t *grown = realloc(irb->data, irb->length + length + 1);
+    if (!grown) out_of_memory(dec);
+    memcpy(grown + irb->length, data, length);
+    irb->data = grown;
+    irb->length += length;
+}
+
+static uint32_t big_endian32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Splits the joined image resource block: resource 0x0404 (IPTC-IIM) becomes
+ * the IPTC blob, every other resource (header, name and data, as found) the
+ * PHOTOSHOP blob. A block that does not parse to its end is ignored whole:
+ * copying half of it would write a broken APP13. */
+static void split_photoshop(ic_decoder *dec) {
+    const uint8_t *p = dec->photoshop_irb.data;
+    size_t n = dec->photoshop_irb.length, at = 0;
+    if (!p) return;
+    size_t iptc_at = 0, iptc_length = 0;
+    int found_iptc = 0;
+    uint8_t *others = malloc(n + 1);
+    if (!others) out_of_memory(dec);
+    size_t others_length = 0;
+    while (at < n) {
+        size_t start = at;
+        size_t zeros = 0;   /* some writers pad the block: trailing NULs end it */
+        while (at + zeros < n && p[at + zeros] == 0) zeros++;
+        if (at + zeros == n) break;
+        if (n - at < 12 || memcmp(p + at, "8BIM", 4) != 0) goto malformed;
+        unsigned id = (unsigned)p[at + 4] << 8 | p[at + 5];
+        size_t name = 1 + (size_t)p[at + 6];   /* Pascal string, padded to an even length */
+        name += name & 1;
+        at += 6 + name;
+        if (at > n || n - at < 4) goto malformed;
+        size_t size = big_endian32(p + at);
+        at += 4;
+        if (n - at < size) goto malformed;
+        size_t data_at = at;
+        at += size + (size & 1);
+        if (at > n) at = n;   /* a missing final pad byte is common and harmless */
+        if (id == 0x0404 && !found_iptc) {
+            found_iptc = 1;
+            iptc_at = data_at;
+            iptc_length = size;
+        } else {
+            memcpy(others + others_length, p + start, at - start);
+            others_length += at - start;
+        }
+    }
+    int ok = 1;
+    if (found_iptc && iptc_length > 0) ok &= ic_blob_set(&dec->metadata[IC_META_IPTC], p + iptc_at, iptc_length);
+    if (others_length > 0) ok &= ic_blob_set(&dec->metadata[IC_META_PHOTOSHOP], others, others_length);
+    free(others);
+    if (!ok) out_of_memory(dec);
+    ic_blob_free(&dec->photoshop_irb);
+    return;
+malformed:
+    free(others);
+    ic_blob_free(&dec->photoshop_irb);
+}
+
+/* Our APPn handler instead of jpeg_save_markers, which keeps *every*
  * such segment: a hostile file of a million 64 KB APP segments would make
  * it allocate as much as the file is large. Here only the first EXIF, the
- * first XMP and one copy of each ICC chunk (≤ 255 × 65519 bytes) are kept,
- * so metadata costs at most ~17 MB whatever the file holds. */
+ * first XMP, one copy of each ICC chunk (≤ 255 × 65519 bytes) and ~1 MB of
+ * APP13 are kept, so metadata costs at most ~18 MB whatever the file holds. */
 static boolean read_app_marker(j_decompress_ptr cinfo) {
     ic_decoder *dec = owner(cinfo);
     int marker = cinfo->unread_marker;
@@ -70,6 +139,9 @@ static boolean read_app_marker(j_decompress_ptr cinfo) {
             if (!ic_blob_set(&dec->metadata[IC_META_XMP], m + sizeof xmp_prefix, length - sizeof xmp_prefix))
                 out_of_memory(dec);
         }
+    } else if (marker == JPEG_APP0 + 13) {
+        if (length > sizeof photoshop_prefix && memcmp(m, photoshop_prefix, sizeof photoshop_prefix) == 0)
+            keep_photoshop(dec, m + sizeof photoshop_prefix, length - sizeof photoshop_prefix);
     } else if (length > sizeof icc_prefix + 2 && memcmp(m, icc_prefix, sizeof icc_prefix) == 0) {
         int sequence = m[sizeof icc_prefix], total = m[sizeof icc_prefix + 1];
         /* Inconsistent numbering is tolerated like libjpeg does: the
@@ -134,6 +206,7 @@ ic_status ic_jpeg_open(ic_decoder *dec, uint64_t max_pixels) {
     jpeg_stdio_src(&dec->jpeg, dec->file);
     jpeg_set_marker_processor(&dec->jpeg, JPEG_APP0 + 1, read_app_marker);
     jpeg_set_marker_processor(&dec->jpeg, JPEG_APP0 + 2, read_app_marker);
+    jpeg_set_marker_processor(&dec->jpeg, JPEG_APP0 + 13, read_app_marker);
     dec->jpeg_progress.progress_monitor = count_scans;
     dec->jpeg.progress = &dec->jpeg_progress;
     jpeg_read_header(&dec->jpeg, TRUE);
@@ -171,6 +244,7 @@ ic_status ic_jpeg_open(ic_decoder *dec, uint64_t max_pixels) {
     }
 
     assemble_icc(dec);
+    split_photoshop(dec);
     dec->info.interlaced = dec->jpeg.progressive_mode ? 1 : 0;
     jpeg_start_decompress(&dec->jpeg);
 
@@ -253,4 +327,5 @@ void ic_jpeg_destroy(ic_decoder *dec) {
     free(dec->jpeg_marker);
     dec->jpeg_marker = NULL;
     for (int i = 0; i < 256; i++) ic_blob_free(&dec->icc_chunks[i]);
+    ic_blob_free(&dec->photoshop_irb);
 }

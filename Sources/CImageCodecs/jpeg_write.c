@@ -21,6 +21,32 @@ static int write_app1(ic_encoder *enc, const char *prefix, size_t prefix_length,
     return 1;
 }
 
+static const char photoshop_prefix[] = "Photoshop 3.0";  /* plus its NUL */
+
+/* One APP13 segment: the carried resources, then IPTC-IIM as resource 0x0404
+ * (empty name, data padded to an even length). Larger than one segment is
+ * refused like an oversized APP1; the caller leaves such blocks out. */
+static int write_app13(ic_encoder *enc, const ic_blob *others, const ic_blob *iptc) {
+    size_t iptc_resource = iptc->data ? 12 + iptc->length + (iptc->length & 1) : 0;
+    size_t length = sizeof photoshop_prefix + others->length + iptc_resource;
+    if (length > MAX_MARKER_PAYLOAD) {
+        ic_fail(&enc->fail, IC_ERR_UNSUPPORTED, 0,
+                "IPTC and Photoshop resources of %zu bytes do not fit in one JPEG APP13 segment", length);
+        return 0;
+    }
+    jpeg_write_m_header(&enc->jpeg, JPEG_APP0 + 13, (unsigned)length);
+    for (size_t i = 0; i < sizeof photoshop_prefix; i++) jpeg_write_m_byte(&enc->jpeg, (unsigned char)photoshop_prefix[i]);
+    for (size_t i = 0; i < others->length; i++) jpeg_write_m_byte(&enc->jpeg, others->data[i]);
+    if (iptc->data) {
+        static const unsigned char header[8] = {'8', 'B', 'I', 'M', 0x04, 0x04, 0, 0};
+        for (size_t i = 0; i < sizeof header; i++) jpeg_write_m_byte(&enc->jpeg, header[i]);
+        for (int shift = 24; shift >= 0; shift -= 8) jpeg_write_m_byte(&enc->jpeg, (unsigned char)(iptc->length >> shift));
+        for (size_t i = 0; i < iptc->length; i++) jpeg_write_m_byte(&enc->jpeg, iptc->data[i]);
+        if (iptc->length & 1) jpeg_write_m_byte(&enc->jpeg, 0);
+    }
+    return 1;
+}
+
 ic_status ic_jpeg_encoder_start(ic_encoder *enc) {
     ic_failure *fail = &enc->fail;
     ic_jpeg_install_error_handlers(&enc->jpeg_err);
@@ -59,6 +85,9 @@ ic_status ic_jpeg_encoder_start(ic_encoder *enc) {
         return fail->status;
     const ic_blob *icc = &enc->metadata[IC_META_ICC];
     if (icc->data) jpeg_write_icc_profile(&enc->jpeg, icc->data, (unsigned)icc->length);
+    if ((enc->metadata[IC_META_IPTC].data || enc->metadata[IC_META_PHOTOSHOP].data) &&
+        !write_app13(enc, &enc->metadata[IC_META_PHOTOSHOP], &enc->metadata[IC_META_IPTC]))
+        return fail->status;
     return IC_OK;
 }
 

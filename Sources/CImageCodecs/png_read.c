@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "codec_internal.h"
 
 static const char xmp_keyword[] = "XML:com.adobe.xmp";
@@ -75,6 +77,84 @@ static void keep_metadata(ic_decoder *dec) {
     }
 }
 
+static uint32_t big_endian32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The text of an iTXt chunk's data when its keyword is XMP's: keyword, NUL, compression flag
+ * and method, language tag, NUL, translated keyword, NUL, then the text (zlib when flagged).
+ * Returns 1 and fills `blob`, or 0 (not XMP, malformed, or over the metadata limit). */
+static int xmp_from_itxt(const uint8_t *data, size_t length, ic_blob *blob) {
+    size_t at = sizeof xmp_keyword;
+    if (length < at + 2 || memcmp(data, xmp_keyword, sizeof xmp_keyword) != 0) return 0;
+    int compressed = data[at];
+    at += 2;
+    for (int field = 0; field < 2; field++) {   /* language tag, translated keyword */
+        const uint8_t *nul = memchr(data + at, 0, length - at);
+        if (!nul) return 0;
+        at = (size_t)(nul - data) + 1;
+    }
+    if (!compressed) return ic_blob_set(blob, data + at, length - at);
+    uLongf inflated = IC_MAX_PNG_CHUNK_BYTES;
+    uint8_t *text = malloc(inflated);
+    if (!text) return 0;
+    int ok = uncompress(text, &inflated, data + at, (uLong)(length - at)) == Z_OK && ic_blob_set(blob, text, inflated);
+    free(text);
+    return ok;
+}
+
+/* Walks the chunk list before libpng reads anything, seeking over each chunk's data, for two
+ * things libpng cannot do for a streaming decoder:
+ *  - An ancillary chunk claiming more bytes than the file has left is refused as truncated
+ *    here: libpng allocates a text chunk's declared length before reading it, so a 2 KB file
+ *    whose iTXt claims 1.8 GB cost 1.8 GB (found by the fuzzer).
+ *  - An XMP iTXt placed after the image data (the spec allows it) is reached by libpng only
+ *    after the last row, too late for an output whose metadata is written first; it is read
+ *    here into the XMP blob (an XMP chunk before IDAT, read by libpng, replaces it).
+ * A chunk with a bad CRC is not taken; other malformations end the walk quietly (decoding
+ * reports them). The reading position is restored. Returns IC_OK or the failure's status. */
+static ic_status survey_chunks(ic_decoder *dec) {
+    FILE *file = dec->file;
+    long resume = ftell(file);
+    if (resume < 0 || fseek(file, 0, SEEK_END) != 0) return IC_OK;
+    long size = ftell(file);
+    if (size < 0 || fseek(file, 8, SEEK_SET) != 0) return IC_OK;
+    ic_status status = IC_OK;
+    long at = 8;
+    int seen_idat = 0;
+    while (at + 12 <= size) {
+        uint8_t header[8];
+        if (fread(header, 1, 8, file) != 8) break;
+        uint32_t length = big_endian32(header);
+        const uint8_t *type = header + 4;
+        if (memcmp(type, "IEND", 4) == 0) break;
+        if (memcmp(type, "IDAT", 4) == 0) seen_idat = 1;
+        int ancillary = (type[0] & 0x20) != 0;
+        if (ancillary && (uint64_t)length + 12 > (uint64_t)(size - at)) {
+            ic_fail(&dec->fail, IC_ERR_TRUNCATED, 0, "the %.4s chunk claims %u bytes; the file ends %ld bytes later",
+                    (const char *)type, length, size - at - 12);
+            status = dec->fail.status;
+            break;
+        }
+        if (seen_idat && !dec->metadata[IC_META_XMP].data && memcmp(type, "iTXt", 4) == 0 &&
+            length <= IC_MAX_PNG_CHUNK_BYTES) {
+            uint8_t *data = malloc((size_t)length + 4);
+            if (!data) break;
+            if (fread(data, 1, (size_t)length + 4, file) == (size_t)length + 4) {
+                uLong crc = crc32(crc32(0L, type, 4), data, length);
+                if (crc == big_endian32(data + length)) xmp_from_itxt(data, length, &dec->metadata[IC_META_XMP]);
+            }
+            free(data);
+        } else if (fseek(file, (long)length + 4, SEEK_CUR) != 0) {
+            break;
+        }
+        at += 12 + (long)length;
+    }
+    clearerr(file);
+    fseek(file, resume, SEEK_SET);
+    return status;
+}
+
 ic_status ic_png_open(ic_decoder *dec, uint64_t max_pixels) {
     ic_failure *fail = &dec->fail;
     fail->codec_status = IC_ERR_CORRUPT;
@@ -85,6 +165,7 @@ ic_status ic_png_open(ic_decoder *dec, uint64_t max_pixels) {
         return fail->status;
     }
     if (setjmp(fail->jump)) return fail->status;
+    if (survey_chunks(dec) != IC_OK) return fail->status;
 
     png_structp png = dec->png;
     png_infop info = dec->png_info;

@@ -5,6 +5,7 @@ import Foundation
 import Hashing
 import Imaging
 import JobQueue
+import Metadata
 import SRGAN
 import Storage
 import Upscaling
@@ -121,16 +122,15 @@ final class Worker: @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: plan.directory, withIntermediateDirectories: true)
             StaleTemporaries.remove(in: plan.directory)
 
-            var provenance = Provenance(sourcePath: source, sourceSHA256: job.sha256, when: Date(),
-                                        softwareAgent: "enhanced \(Product.version)", modelName: snapshot.model.name,
-                                        modelSHA256: snapshot.model.sha256, scale: Generator.scale,
-                                        tile: c.tile, overlap: c.overlap)
             var options = UpscaleOptions()
             options.tile = c.tile
             options.overlap = c.overlap
             options.jpegQuality = c.jpegQuality
             options.background = c.background
-            options.xmp = Array(provenance.packet.utf8)
+            options.provenance = Provenance(sourcePath: source, sourceSHA256: job.sha256, when: Date(),
+                                            softwareAgent: "enhanced \(Product.version)", modelName: snapshot.model.name,
+                                            modelSHA256: snapshot.model.sha256, scale: Generator.scale,
+                                            tile: c.tile, overlap: c.overlap)
             logger.info("job \(job.id): enhancing \(source) (attempt \(job.attempts))")
             let reader = try UprightReader(descriptor: file.descriptor, path: source, maxPixels: c.maxInputPixels)
             // Output and sidecar appear together or not at all, with the source's mode bits
@@ -146,12 +146,15 @@ final class Worker: @unchecked Sendable {
                     logger.warning("job \(job.id): lease lost while running")
                 }
             }
-            provenance.elapsed = result.seconds
-            try pair.sidecar.write(Array(provenance.packet.utf8))
+            // The sidecar is the image's own merged packet (digiKam and darktable read it as the
+            // image's metadata), so it is always there when the daemon runs: provenance is given.
+            try pair.sidecar.write(result.sidecarXMP ?? [])
             try pair.commit()
+            for warning in result.warnings { logger.warning("job \(job.id): \(warning)") }
             let pixels = Int64(result.output.width * result.output.height)
             if try queue.complete(id: job.id, owner: owner, outputPath: plan.outputPath, elapsed: result.seconds,
-                                  outputPixels: pixels) {
+                                  outputPixels: pixels,
+                                  warning: result.warnings.isEmpty ? nil : result.warnings.joined(separator: "\n")) {
                 logger.info(String(format: "job %lld: done → %@ (%.2f s)", job.id, plan.outputPath, result.seconds))
                 observers.metrics.jobDone(model: snapshot.model.name, seconds: result.seconds, outputPixels: pixels)
                 observers.hooks.jobEnded(.init(jobID: job.id, source: source, output: plan.outputPath,

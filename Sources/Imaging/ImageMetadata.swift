@@ -16,13 +16,21 @@ public struct ImageMetadata: Sendable, Hashable {
     /// holds them and as JPEG APP13 carries them in Photoshop resource 0x0404.
     /// Formats with no IPTC home map its fields into XMP instead.
     public var iptc: [UInt8]?
+    /// The other Photoshop image resources of a JPEG's APP13 (every 8BIM resource but 0x0404,
+    /// headers included: resolution, IPTC digest, captions of old Photoshop…), carried to JPEG
+    /// outputs beside `iptc`. Other formats have no home for them.
+    public var photoshopResources: [UInt8]?
 
-    public init(exif: [UInt8]? = nil, xmp: [UInt8]? = nil, iccProfile: [UInt8]? = nil, iptc: [UInt8]? = nil) {
+    public init(exif: [UInt8]? = nil, xmp: [UInt8]? = nil, iccProfile: [UInt8]? = nil, iptc: [UInt8]? = nil,
+                photoshopResources: [UInt8]? = nil) {
         self.exif = exif
         self.xmp = xmp
         self.iccProfile = iccProfile
         self.iptc = iptc
+        self.photoshopResources = photoshopResources
     }
 
-    public var isEmpty: Bool { exif == nil && xmp == nil && iccProfile == nil && iptc == nil }
+    public var isEmpty: Bool {
+        exif == nil && xmp == nil && iccProfile == nil && iptc == nil && photoshopResources == nil
+    }
 }

@@ -64,7 +64,8 @@ public final class ImageReader {
         metadata = ImageMetadata(exif: Self.blob(handle, IC_META_EXIF),
                                  xmp: Self.blob(handle, IC_META_XMP),
                                  iccProfile: Self.blob(handle, IC_META_ICC),
-                                 iptc: Self.blob(handle, IC_META_IPTC))
+                                 iptc: Self.blob(handle, IC_META_IPTC),
+                                 photoshopResources: Self.blob(handle, IC_META_PHOTOSHOP))
     }
 
     deinit {

@@ -86,7 +86,7 @@ public final class ImageWriter {
         }
         self.handle = handle
         for (kind, bytes) in [(IC_META_EXIF, metadata.exif), (IC_META_XMP, metadata.xmp), (IC_META_ICC, metadata.iccProfile),
-                              (IC_META_IPTC, metadata.iptc)] {
+                              (IC_META_IPTC, metadata.iptc), (IC_META_PHOTOSHOP, metadata.photoshopResources)] {
             guard let bytes, !bytes.isEmpty else { continue }
             let status = bytes.withUnsafeBufferPointer {
                 ic_encoder_set_metadata(handle, kind, $0.baseAddress, $0.count, &error)

@@ -11,6 +11,8 @@ public struct Job: Sendable, Codable, Equatable {
     public var state: JobState
     public var attempts: Int
     public var lastError: String?
+    /// For a done job: what its output does not carry as asked, one line each.
+    public var warnings: String?
     /// For a skipped duplicate: the job that enhances the same content.
     public var duplicateOf: Int64?
     public var outputPath: String?
@@ -39,6 +41,7 @@ public struct Job: Sendable, Codable, Equatable {
         state = JobState(rawValue: row.string("state") ?? "") ?? .queued
         attempts = row.int("attempts")
         lastError = row.string("last_error")
+        warnings = row.string("warnings")
         duplicateOf = row.int64("duplicate_of")
         outputPath = row.string("output_path")
         leaseOwner = row.string("lease_owner")

@@ -180,15 +180,15 @@ public final class JobQueue: @unchecked Sendable {
     /// write the same output name, so nothing is duplicated) or it ended otherwise.
     @discardableResult
     public func complete(id: Int64, owner: String, outputPath: String, elapsed: Double, outputPixels: Int64,
-                         now: Double = JobQueue.now()) throws -> Bool {
+                         warning: String? = nil, now: Double = JobQueue.now()) throws -> Bool {
         try locked {
             !(try connection.run("""
                 UPDATE jobs SET state = 'done', output_path = ?, elapsed = ?, output_pixels = ?, progress = 1,
-                                last_error = NULL, lease_owner = NULL, lease_expiry = NULL, not_before = 0,
-                                finished_at = ?, updated_at = ?
+                                last_error = NULL, warnings = ?, lease_owner = NULL, lease_expiry = NULL,
+                                not_before = 0, finished_at = ?, updated_at = ?
                 WHERE id = ? AND ((state = 'running' AND lease_owner = ?) OR state = 'queued') RETURNING id
-                """, [outputPath.sqlValue, elapsed.sqlValue, outputPixels.sqlValue, now.sqlValue, now.sqlValue,
-                      id.sqlValue, owner.sqlValue]).isEmpty)
+                """, [outputPath.sqlValue, elapsed.sqlValue, outputPixels.sqlValue, warning.sqlValue,
+                      now.sqlValue, now.sqlValue, id.sqlValue, owner.sqlValue]).isEmpty)
         }
     }
 

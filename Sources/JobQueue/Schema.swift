@@ -51,6 +51,11 @@ enum Schema {
             threads      INTEGER NOT NULL
         );
         """,
+        // 2: what a finished job did not carry as asked (an unparsable XMP packet, metadata too
+        // big for the output format), one line each; shown by `enhance-ctl show`.
+        """
+        ALTER TABLE jobs ADD COLUMN warnings TEXT;
+        """,
     ]
 
     static var currentVersion: Int { migrations.count }

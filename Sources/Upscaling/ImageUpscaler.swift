@@ -2,6 +2,7 @@
 import Common
 import Foundation
 import Imaging
+import Metadata
 import SRGAN
 import Storage
 
@@ -10,11 +11,11 @@ public struct UpscaleOptions: Sendable {
     public var overlap = TiledUpscaler.defaultOverlap
     public var maxPixels = ImageReader.defaultMaxPixels
     public var jpegQuality = 92
-    /// An XMP packet to store in the output instead of the input's (the daemon's provenance
-    /// record); `nil` carries the input's XMP over unchanged.
-    public var xmp: [UInt8]? = nil
     /// What a translucent image is flattened onto when the output format has no alpha (JPEG).
     public var background = BackgroundColor.white
+    /// How the output is made, recorded in its XMP (merged into the input's packet, see
+    /// `DerivedXMP`); `nil` carries the input's XMP with only its sizes and orientation updated.
+    public var provenance: Provenance? = nil
     public init() {}
 }
 
@@ -22,6 +23,11 @@ public struct UpscaleResult: Sendable {
     public var input: ImageInfo
     public var output: ImageInfo
     public var seconds: Double
+    /// The packet for the output's sidecar: the embedded one, or the provenance alone when the
+    /// input's packet did not parse (and was carried unchanged). Nil when there is none.
+    public var sidecarXMP: [UInt8]?
+    /// What the output does not carry as asked, one line each naming the input.
+    public var warnings: [String]
 }
 
 public enum ImageUpscaler {
@@ -105,7 +111,11 @@ public enum ImageUpscaler {
                                    bitDepth: format == .jpeg || format == .webp ? 8 : info.bitDepth,
                                    format: format, isLossless: info.isLossless)
         var metadata = reader.metadata.upright(width: outputInfo.width, height: outputInfo.height)
-        if let xmp = options.xmp { metadata.xmp = xmp }
+        let xmp = DerivedXMP(xmp: metadata.xmp, iptc: metadata.iptc, sourcePath: inputPath,
+                             width: outputInfo.width, height: outputInfo.height, provenance: options.provenance,
+                             toolkit: "enhance \(Product.version)", outputHoldsIPTC: format == .jpeg || format == .tiff)
+        metadata.xmp = xmp.embedded
+        var warnings = xmp.warnings
         // The profile is kept byte for byte (colours are never converted, so it still describes
         // them) — unless it describes other channels: a CMYK JPEG's profile would mislabel the
         // RGB it was decoded to.
@@ -114,9 +124,25 @@ public enum ImageUpscaler {
         }
         if format == .jpeg {
             // One APP1 segment each: a block that does not fit (possible from PNG) is left out
-            // rather than failing the photo over metadata.
-            if let exif = metadata.exif, exif.count > maxJPEGSegmentPayload - 6 { metadata.exif = nil }
-            if let xmp = metadata.xmp, xmp.count > maxJPEGSegmentPayload - 29 { metadata.xmp = nil }
+            // rather than failing the photo over metadata, and the job says so.
+            if let exif = metadata.exif, exif.count > maxJPEGSegmentPayload - 6 {
+                metadata.exif = nil
+                warnings.append("\(inputPath): its EXIF block (\(exif.count) bytes) does not fit in one JPEG segment; the output has no EXIF")
+            }
+            if let packet = metadata.xmp, packet.count > maxJPEGSegmentPayload - 29 {
+                metadata.xmp = nil
+                warnings.append("\(inputPath): the output's XMP packet (\(packet.count) bytes) does not fit in one JPEG segment and is left out of the image (a sidecar, where one is written, still has it)")
+            }
+            let photoshop = (metadata.photoshopResources?.count ?? 0) + (metadata.iptc.map { 12 + $0.count + $0.count % 2 } ?? 0)
+            if photoshop > maxJPEGSegmentPayload - 14 {
+                warnings.append("\(inputPath): its IPTC and Photoshop resources (\(photoshop) bytes) do not fit in one JPEG segment; the output has none (the XMP carries the IPTC fields)")
+                metadata.iptc = nil
+                metadata.photoshopResources = nil
+            }
+        } else {
+            // Only JPEG has a home for Photoshop's resources; PNG has none for IPTC either,
+            // whose fields DerivedXMP has copied into the XMP.
+            metadata.photoshopResources = nil
         }
         let writer = try makeWriter(outputInfo, metadata)
         var source = ReaderRows(reader)
@@ -130,7 +156,8 @@ public enum ImageUpscaler {
             throw error
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return UpscaleResult(input: info, output: outputInfo, seconds: seconds)
+        return UpscaleResult(input: info, output: outputInfo, seconds: seconds, sidecarXMP: xmp.sidecar,
+                             warnings: warnings)
     }
 
     /// Input width above which the output band (a tile's height of 4×-wide float rows) alone

@@ -30,6 +30,7 @@ struct Show: ParsableCommand {
             if job.state == .queued && job.notBefore > JobQueue.now() { rows.append(("next try", time(job.notBefore))) }
             if let original = job.duplicateOf { rows.append(("duplicate of", "job \(original)")) }
             if let error = job.lastError { rows.append(("reason", error)) }
+            for warning in job.warnings?.split(separator: "\n") ?? [] { rows.append(("warning", String(warning))) }
             // Values (paths, reasons) wrap under themselves, so no line is wider than the terminal.
             let label = 13, width = TerminalWidth.current - label
             for (key, value) in rows {

@@ -1,7 +1,10 @@
 /// `enhance-ctl upscale IN OUT`: one image, start to finish.
 import ArgumentParser
 import Common
+import Configuration
 import Foundation
+import Hashing
+import Metadata
 import SRGAN
 import Upscaling
 
@@ -39,6 +42,9 @@ struct Upscale: ParsableCommand {
             })
     var background: BackgroundColor = .white
 
+    @Flag(help: "Record no provenance (ids, DerivedFrom, History event) in the output's XMP; the input's XMP is still carried, its sizes updated.")
+    var noProvenance = false
+
     func validate() throws {
         guard Defaults.tileRange.contains(tile) else {
             throw ValidationError("--tile must be between \(Defaults.tileRange.lowerBound) and \(Defaults.tileRange.upperBound)")
@@ -51,8 +57,18 @@ struct Upscale: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let generator = try Generator(contentsOf: try modelOptions.modelPath(), threads: modelOptions.threadCount)
+            let modelPath = try modelOptions.modelPath()
+            let generator = try Generator(contentsOf: modelPath, threads: modelOptions.threadCount)
             var options = UpscaleOptions()
+            // The same record the daemon writes: what a person runs by hand is described alike.
+            // An input that cannot be read is left for the upscaler to report, in its words.
+            if !noProvenance, let sourceSHA256 = try? SHA256.hexDigest(ofFile: input) {
+                let model = ModelIdentity(path: modelPath, sha256: try SHA256.hexDigest(ofFile: modelPath))
+                options.provenance = Provenance(
+                    sourcePath: URL(fileURLWithPath: input).standardizedFileURL.path, sourceSHA256: sourceSHA256,
+                    softwareAgent: "enhance-ctl \(Product.version)", modelName: model.name, modelSHA256: model.sha256,
+                    scale: Generator.scale, tile: tile, overlap: overlap)
+            }
             options.tile = tile
             options.overlap = overlap
             options.jpegQuality = quality
@@ -63,6 +79,7 @@ struct Upscale: ParsableCommand {
             let result = try ImageUpscaler.upscale(input, to: output, generator: generator, options: options,
                                                    progress: bar.update)
             bar.finish()
+            for warning in result.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             print("\(output): \(result.output.width)×\(result.output.height) in \(fixed(result.seconds, 1)) s")
         }
     }

@@ -40,4 +40,14 @@ struct FuzzRegressionTests {
         #expect(metadata.orientation == .topLeft, "an unparsable block turns nothing")
         #expect(metadata.upright(width: 16000, height: 12000).exif == nil)
     }
+
+    /// A 2 KB PNG whose iTXt chunk claims 1.8 GB: libpng allocated the claimed length before
+    /// reading (1.8 GB resident for a 2 KB file). It must now be refused as truncated when
+    /// opened, before libpng reads a chunk.
+    @Test("a PNG text chunk claiming more bytes than the file holds is refused as truncated, naming the chunk")
+    func lyingTextChunk() throws {
+        let path = Fixture.path("fuzz-itxt-claims-1.8gb.png")
+        let error = expectFailure(.truncated, naming: path) { _ = try ImageReader(path: path) }
+        #expect(error?.description.contains("the iTXt chunk claims 1845494231 bytes") == true, "\(String(describing: error))")
+    }
 }

@@ -24,11 +24,11 @@ final class JobQueueTests {
 
     @Test("a new database is at the latest schema version, in WAL mode, with an empty queue")
     func freshDatabase() throws {
-        #expect(try queue.schemaVersion() == 1)
+        #expect(try queue.schemaVersion() == 2)
         #expect(try queue.counts().values.allSatisfy { $0 == 0 })
         #expect(FileManager.default.fileExists(atPath: queue.path + "-wal"))
         // Reopening migrates nothing twice.
-        #expect(try JobQueue(path: queue.path).schemaVersion() == 1)
+        #expect(try JobQueue(path: queue.path).schemaVersion() == 2)
     }
 
     @Test("opening a missing database without create fails with a message naming it")
@@ -152,6 +152,19 @@ final class JobQueueTests {
         let job = try #require(try queue.job(id: a.id))
         #expect(job.state == .done && job.attempts == 1 && job.outputPath == "/in/a.x4.png")
         #expect(try queue.claim(owner: "other", lease: 10, now: 61) == nil, "nothing left to redo")
+    }
+
+    @Test("a done job keeps the warnings its worker reported; a job done without any has none")
+    func warningsKept() throws {
+        let a = try queue.enqueue(submission("/in/a.png", sha: "a"), now: 0).job
+        _ = try queue.claim(owner: "w", lease: 10, now: 0)
+        #expect(try queue.complete(id: a.id, owner: "w", outputPath: "/in/a.x4.png", elapsed: 1, outputPixels: 16,
+                                   warning: "/in/a.png: its XMP packet does not parse", now: 1))
+        #expect(try queue.job(id: a.id)?.warnings == "/in/a.png: its XMP packet does not parse")
+        let b = try queue.enqueue(submission("/in/b.png", sha: "b"), now: 2).job
+        _ = try queue.claim(owner: "w", lease: 10, now: 2)
+        #expect(try queue.complete(id: b.id, owner: "w", outputPath: "/in/b.x4.png", elapsed: 1, outputPixels: 16, now: 3))
+        #expect(try queue.job(id: b.id)?.warnings == nil)
     }
 
     @Test("recovery spares the leases of its own daemon's workers, however long ago they expired")

@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 import Imaging
+import Metadata
 import SRGAN
 import TestSupport
 import Upscaling
@@ -64,15 +65,19 @@ final class HostileInputTests {
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 
-    @Test("the daemon's provenance XMP replaces the photo's, while EXIF and ICC are still carried over")
+    @Test("the provenance is merged into the photo's own XMP, while EXIF and ICC are still carried over")
     func provenanceXMP() throws {
         var options = UpscaleOptions()
-        let packet = Array(#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><!-- enhanced --></x:xmpmeta>"#.utf8)
-        options.xmp = packet
+        options.provenance = Provenance(sourcePath: "/in/camera.png", sourceSHA256: String(repeating: "ab", count: 32),
+                                        softwareAgent: "enhance-ctl test", modelName: "srgan-gan",
+                                        modelSHA256: String(repeating: "cd", count: 32), scale: 4, tile: 224, overlap: 48)
         let input = TestEnvironment.fixture("ImagingTests", "camera-adobergb.png")
-        _ = try ImageUpscaler.upscale(input, to: path("provenance.png"), generator: generator, options: options)
+        let result = try ImageUpscaler.upscale(input, to: path("provenance.png"), generator: generator, options: options)
         let metadata = try ImageReader(path: path("provenance.png")).metadata
-        #expect(metadata.xmp == packet)
+        let packet = try XMPPacket(parsing: try #require(metadata.xmp))
+        #expect(packet.value(XMPNamespace.name(XMPNamespace.xmpMM, "DocumentID")) == options.provenance?.documentID)
+        #expect(metadata.xmp == result.sidecarXMP, "the sidecar is the embedded packet")
+        #expect(result.warnings.isEmpty)
         #expect(metadata.orientation == .topLeft && metadata.exif != nil)
         #expect(metadata.iccProfile == (try ImageReader(path: input).metadata.iccProfile))
     }

@@ -61,15 +61,21 @@ typedef enum ic_format {
 /* Metadata blobs carried as raw bytes, without container framing:
  * EXIF is the TIFF structure (starting "II*\0" or "MM\0*"), i.e. without
  * JPEG's "Exif\0\0" prefix; XMP is the XML packet; ICC is the whole profile
- * (JPEG's numbered APP2 chunks reassembled, PNG's iCCP decompressed). */
+ * (JPEG's numbered APP2 chunks reassembled, PNG's iCCP decompressed).
+ * IPTC is the IPTC-IIM datasets, as Photoshop resource 0x0404 of JPEG's APP13
+ * holds them. PHOTOSHOP is the rest of that APP13's image resource block
+ * (every 8BIM resource but 0x0404, each with its header), carried to JPEG
+ * outputs and written before the IPTC resource. PNG has a home for neither. */
 typedef enum ic_meta_kind {
     IC_META_EXIF = 0,
     IC_META_XMP = 1,
     IC_META_ICC = 2,
     /* IPTC-IIM datasets, as TIFF tag 33723 holds them. */
-    IC_META_IPTC = 3
+    IC_META_IPTC = 3,
+    /* JPEG APP13's other Photoshop resources (all but IPTC 0x0404), carried JPEG to JPEG. */
+    IC_META_PHOTOSHOP = 4
 } ic_meta_kind;
-#define IC_META_KIND_COUNT 4
+#define IC_META_KIND_COUNT 5
 
 #define IC_MESSAGE_CAPACITY 256
 
@@ -132,8 +138,9 @@ ic_status ic_decoder_read_rows(ic_decoder *dec, uint32_t count, void *rows,
                                uint32_t *rows_read, ic_error *err);
 
 /* The metadata blob of `kind` found in the header, or NULL. The bytes belong
- * to the decoder and live until ic_decoder_close. PNG chunks placed after the
- * image data are not seen (they would need the whole image read first). */
+ * to the decoder and live until ic_decoder_close. Of the PNG chunks placed
+ * after the image data only an XMP iTXt is seen (found by walking the chunk
+ * list at open); an eXIf or iCCP there is not (the spec puts them first). */
 const uint8_t *ic_decoder_metadata(const ic_decoder *dec, ic_meta_kind kind,
                                    size_t *length);
 

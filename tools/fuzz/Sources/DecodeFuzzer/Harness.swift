@@ -3,11 +3,15 @@
 /// upright (EXIF orientation applied), rewrite the metadata for an enlarged copy — and, since
 /// the EXIF and XMP editors are our own code, also fed to them directly as raw blocks. What a
 /// file carries is then written into a small TIFF and read back, because the TIFF writer
-/// parses the EXIF block (any source's, so hostile) to copy its directories.
+/// parses the EXIF block (any source's, so hostile) to copy its directories. The decoded
+/// metadata, and the raw bytes as an XMP packet and as IPTC-IIM, also go through the XMP merge
+/// (libxml2 behind CXML, our tree editor and writer, the IPTC parser).
 /// Any crash, sanitizer report, leak or timeout is a finding; thrown errors are the expected
 /// outcome for bad input.
 import CFuzzDriver
+import Foundation
 import Imaging
+import Metadata
 
 #if canImport(Glibc)
 import Glibc
@@ -53,6 +57,7 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let upright = reader.metadata.upright(width: reader.info.width * 4, height: reader.info.height * 4)
         _ = upright.orientation
         if !reader.metadata.isEmpty { roundTripThroughTIFF(reader.metadata) }
+        merge(xmp: upright.xmp, iptc: upright.iptc)
     }
 
     if var exif = try? ExifBlock(bytes) {
@@ -66,5 +71,17 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         }
     }
     _ = ImageMetadata(xmp: bytes).upright(width: 4, height: 4)
+    merge(xmp: bytes, iptc: bytes)
     return 0
+}
+
+/// What the merge writes must parse again: a packet we produce is never malformed.
+private func merge(xmp: [UInt8]?, iptc: [UInt8]?) {
+    let provenance = Provenance(sourcePath: "/in/<&\"'>.png", sourceSHA256: "00", when: Date(timeIntervalSince1970: 0),
+                                softwareAgent: "fuzz", modelName: "m", modelSHA256: "00", scale: 4, tile: 224, overlap: 48)
+    let derived = DerivedXMP(xmp: xmp, iptc: iptc, sourcePath: "/in/x.png", width: 64, height: 48,
+                             provenance: provenance, toolkit: "fuzz", outputHoldsIPTC: false)
+    if let sidecar = derived.sidecar, (try? XMPPacket(parsing: sidecar)) == nil {
+        fatalError("the merged packet no longer parses")
+    }
 }
