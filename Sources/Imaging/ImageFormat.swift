@@ -30,6 +30,15 @@ public enum ImageFormat: String, Sendable, Hashable, CaseIterable, CustomStringC
         }
     }
 
+    /// Whether the format has a home for IPTC-IIM (`ImageMetadata.iptc`): JPEG's APP13. Where it
+    /// has none, the IPTC fields are carried in XMP instead (see Metadata's `DerivedXMP`).
+    public var holdsIPTC: Bool {
+        switch self {
+        case .jpeg: true
+        case .png: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .png: "PNG"
