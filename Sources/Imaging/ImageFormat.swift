@@ -47,6 +47,16 @@ public enum ImageFormat: String, Sendable, Hashable, CaseIterable, CustomStringC
     /// The output extensions, for messages: ".png, .jpg, .jpeg, .tif, .tiff or .webp".
     public static let writableExtensionsList = ".png, .jpg, .jpeg, .tif, .tiff or .webp"
 
+    /// Whether the format has a home for IPTC-IIM (`ImageMetadata.iptc`): JPEG's APP13, TIFF's
+    /// tag 33723. Where it has none, the IPTC fields are carried in XMP instead (see Metadata's
+    /// `DerivedXMP`).
+    public var holdsIPTC: Bool {
+        switch self {
+        case .jpeg, .tiff: true
+        case .png, .webp, .heif: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .png: "PNG"

@@ -113,7 +113,7 @@ public enum ImageUpscaler {
         var metadata = reader.metadata.upright(width: outputInfo.width, height: outputInfo.height)
         let xmp = DerivedXMP(xmp: metadata.xmp, iptc: metadata.iptc, sourcePath: inputPath,
                              width: outputInfo.width, height: outputInfo.height, provenance: options.provenance,
-                             toolkit: "enhance \(Product.version)", outputHoldsIPTC: format == .jpeg || format == .tiff)
+                             toolkit: "enhance \(Product.version)", outputHoldsIPTC: format.holdsIPTC)
         metadata.xmp = xmp.embedded
         var warnings = xmp.warnings
         // The profile is kept byte for byte (colours are never converted, so it still describes
@@ -140,10 +140,11 @@ public enum ImageUpscaler {
                 metadata.photoshopResources = nil
             }
         } else {
-            // Only JPEG has a home for Photoshop's resources; PNG has none for IPTC either,
-            // whose fields DerivedXMP has copied into the XMP.
+            // Only JPEG has a home for Photoshop's resources.
             metadata.photoshopResources = nil
         }
+        // Where IPTC has no home, DerivedXMP has copied its fields into the XMP.
+        if !format.holdsIPTC { metadata.iptc = nil }
         let writer = try makeWriter(outputInfo, metadata)
         var source = ReaderRows(reader)
         var sink = WriterRows(writer, alpha: source.alpha, background: options.background)
