@@ -78,7 +78,9 @@ struct OperatorTests {
         let h = try DaemonHarness("forced-\(number)", settings: "[workers]\nshutdown_timeout = 3600")
         try h.start()
         try h.drop("large.png", try Self.largePhoto())
-        #expect(eventually(timeout: 60) { (try? h.queue().jobs(state: .running).count) == 1 }, "\(h.log)")
+        // Under way: progress reported, so its output is being written (a temporary file).
+        #expect(eventually(timeout: 120) { ((try? h.queue().jobs(state: .running).first?.progress) ?? 0) > 0 }, "\(h.log)")
+        #expect(h.inboxFiles().contains { $0.hasPrefix(".enh-") }, "\(h.inboxFiles())")
         h.signal(number)
         #expect(eventually(timeout: 30) { h.log.contains("stopping (running jobs get 3600 s to finish") }, "\(h.log)")
         #expect(h.isRunning, "still waiting for the job")
