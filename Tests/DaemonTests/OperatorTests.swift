@@ -57,6 +57,26 @@ struct OperatorTests {
         #expect(broken.stderr.hasPrefix("enhance-ctl: \(h.database): cannot open the job queue"), "\(broken.stderr)")
     }
 
+    @Test("status exits 1 while the daemon hangs (SIGSTOP: no heartbeat), 3 once it was killed (its pid gone)")
+    func statusHungAndKilled() throws {
+        let h = try DaemonHarness("status-hung")
+        try h.start()
+        #expect(try h.ctl(["status"]).status == 0)
+        h.signal(SIGSTOP)
+        // No heartbeat for Liveness.staleAfter (10 s): "not responding", an error for a monitor.
+        var hung: CommandResult?
+        #expect(eventually(timeout: 60) {
+            hung = try? h.ctl(["status"])
+            return hung?.status == 1
+        }, "\(hung?.stdout ?? "")\(hung?.stderr ?? "")")
+        #expect(hung?.stdout.hasPrefix("daemon   NOT RESPONDING") == true)
+        h.signal(SIGKILL)
+        _ = h.waitForExit(timeout: 30)
+        let killed = try h.ctl(["status"]), json = try h.ctl(["status", "--json"])
+        #expect(killed.status == 3 && json.status == 3, "gone: not running")
+        #expect(json.stdout.contains("\"state\" : \"not responding\""), "the JSON word is unchanged")
+    }
+
     @Test("--config before the subcommand works as after it: enhance-ctl --config CFG status")
     func configBeforeSubcommand() throws {
         let h = try DaemonHarness("config-first")
