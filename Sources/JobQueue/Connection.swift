@@ -9,18 +9,9 @@ final class Connection {
     /// Opens (creating when `create`) the database at `path`. `busyTimeout` is how long a
     /// statement waits for another process's lock: SQLite's default is to fail at once, and the
     /// daemon and `enhance-ctl` share the file.
-    init(path: String, create: Bool, busyTimeout: Double) throws {
-        var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX
-        let status = sqlite3_open_v2(path, &db, flags, nil)
-        guard status == SQLITE_OK, let db else {
-            let error = SQLiteError(code: status, connection: db, context: path)
-            sqlite3_close_v2(db)
-            throw error
-        }
-        handle = db
-        sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, Int32(busyTimeout * 1000))
+    convenience init(path: String, create: Bool, busyTimeout: Double) throws {
+        try self.init(opening: path, flags: SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0),
+                      context: path, busyTimeout: busyTimeout)
     }
 
     /// Opens the database at `path` only to read it, leaving its folder exactly as it was (a dry
@@ -28,15 +19,19 @@ final class Connection {
     /// deletes the `-wal`/`-shm` files it finds, but it creates them when they are missing — and
     /// then they are missing because the last writer closed cleanly and the main file holds
     /// everything: that file is opened `immutable` (no locks, no side files) instead.
-    init(readingOnly path: String, busyTimeout: Double) throws {
+    convenience init(readingOnly path: String, busyTimeout: Double) throws {
         let escaped = path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "?", with: "%3f")
             .replacingOccurrences(of: "#", with: "%23")
         let immutable = FileManager.default.fileExists(atPath: path + "-wal") ? "" : "&immutable=1"
+        try self.init(opening: "file:\(escaped)?mode=ro\(immutable)", flags: SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+                      context: path, busyTimeout: busyTimeout)
+    }
+
+    private init(opening filename: String, flags: Int32, context: String, busyTimeout: Double) throws {
         var db: OpaquePointer?
-        let status = sqlite3_open_v2("file:\(escaped)?mode=ro\(immutable)", &db,
-                                     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nil)
+        let status = sqlite3_open_v2(filename, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
         guard status == SQLITE_OK, let db else {
-            let error = SQLiteError(code: status, connection: db, context: path)
+            let error = SQLiteError(code: status, connection: db, context: context)
             sqlite3_close_v2(db)
             throw error
         }

@@ -11,7 +11,7 @@ struct Jobs: ParsableCommand {
     @OptionGroup var options: QueueOptions
     @Option(name: .long, help: "Only jobs in this state: queued, running, done, failed or skipped.")
     var state: JobState?
-    @Option(name: .long, help: "At most this many jobs.") var limit = 20
+    @Option(name: .long, help: "At most this many jobs (1 or more).") var limit = 20
     @Flag(name: .long, help: "Print JSON instead of text.") var json = false
 
     func validate() throws {

@@ -6,7 +6,8 @@ import JobQueue
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show whether the daemon runs, the queue's counts, running jobs, throughput and recent failures.")
+        abstract: "Show whether the daemon runs, the queue's counts, running jobs, throughput and recent failures.",
+        discussion: "Exit status, as systemctl status gives it: 0 the daemon runs and beats, 3 it does not run (stopped, killed, or never started on this database), 1 it hangs or the queue cannot be read.")
 
     @OptionGroup var options: QueueOptions
     @Flag(name: .long, help: "Print JSON instead of text.") var json = false

@@ -5,15 +5,21 @@ import TestSupport
 
 @Suite("scripts/install")
 struct InstallScriptTests {
-    @Test("a staged install holds the binaries, configuration, models and all three units")
-    func stagedInstall() throws {
-        let stage = try TestEnvironment.temporaryDirectory("install")
-        defer { try? FileManager.default.removeItem(at: stage) }
+    /// Runs scripts/install into a fresh staging folder (the caller removes it) with the binaries
+    /// under test (its default is .build/release, which scripts/setup builds).
+    func stage(_ label: String) throws -> URL {
+        let stage = try TestEnvironment.temporaryDirectory(label)
         let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/install").path
-        // The binaries under test (the default is .build/release, which scripts/setup builds).
         let binaries = (try TestEnvironment.binary("enhanced") as NSString).deletingLastPathComponent
         let result = try runCommand("/bin/bash", [script], environment: ["DESTDIR": stage.path, "ENHANCE_BINARIES": binaries])
         #expect(result.status == 0, "\(result.stderr)")
+        return stage
+    }
+
+    @Test("a staged install holds the binaries, configuration, models and all three units")
+    func stagedInstall() throws {
+        let stage = try stage("install")
+        defer { try? FileManager.default.removeItem(at: stage) }
         for path in ["usr/local/bin/enhanced", "usr/local/bin/enhance-ctl", "etc/enhance/enhance.toml",
                      "var/lib/enhance/models/srgan-gan.safetensors",
                      "var/lib/enhance/models/srgan-discriminator.safetensors",
@@ -26,12 +32,8 @@ struct InstallScriptTests {
 
     @Test("a staged install holds the three manual pages, which man renders, and enhance-ctl's bash, zsh and fish completions")
     func manualsAndCompletions() throws {
-        let stage = try TestEnvironment.temporaryDirectory("install-man")
+        let stage = try stage("install-man")
         defer { try? FileManager.default.removeItem(at: stage) }
-        let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/install").path
-        let binaries = (try TestEnvironment.binary("enhanced") as NSString).deletingLastPathComponent
-        let result = try runCommand("/bin/bash", [script], environment: ["DESTDIR": stage.path, "ENHANCE_BINARIES": binaries])
-        #expect(result.status == 0, "\(result.stderr)")
         let share = stage.appendingPathComponent("usr/local/share").path
         for (page, title, mentions) in [("man1/enhance-ctl.1", "ENHANCE-CTL(1)", ["status", "enqueue", "--dry-run", "model"]),
                                         ("man8/enhanced.8", "ENHANCED(8)", ["--check-config", "--dry-run", "SIGHUP"]),

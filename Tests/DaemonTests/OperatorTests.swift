@@ -57,6 +57,26 @@ struct OperatorTests {
         #expect(broken.stderr.hasPrefix("enhance-ctl: \(h.database): cannot open the job queue"), "\(broken.stderr)")
     }
 
+    @Test("status exits 1 while the daemon hangs (SIGSTOP: no heartbeat), 3 once it was killed (its pid gone)")
+    func statusHungAndKilled() throws {
+        let h = try DaemonHarness("status-hung")
+        try h.start()
+        #expect(try h.ctl(["status"]).status == 0)
+        h.signal(SIGSTOP)
+        // No heartbeat for Liveness.staleAfter (10 s): "not responding", an error for a monitor.
+        var hung: CommandResult?
+        #expect(eventually(timeout: 60) {
+            hung = try? h.ctl(["status"])
+            return hung?.status == 1
+        }, "\(hung?.stdout ?? "")\(hung?.stderr ?? "")")
+        #expect(hung?.stdout.hasPrefix("daemon   NOT RESPONDING") == true)
+        h.signal(SIGKILL)
+        _ = h.waitForExit(timeout: 30)
+        let killed = try h.ctl(["status"]), json = try h.ctl(["status", "--json"])
+        #expect(killed.status == 3 && json.status == 3, "gone: not running")
+        #expect(json.stdout.contains("\"state\" : \"not responding\""), "the JSON word is unchanged")
+    }
+
     @Test("--config before the subcommand works as after it: enhance-ctl --config CFG status")
     func configBeforeSubcommand() throws {
         let h = try DaemonHarness("config-first")
@@ -78,7 +98,9 @@ struct OperatorTests {
         let h = try DaemonHarness("forced-\(number)", settings: "[workers]\nshutdown_timeout = 3600")
         try h.start()
         try h.drop("large.png", try Self.largePhoto())
-        #expect(eventually(timeout: 60) { (try? h.queue().jobs(state: .running).count) == 1 }, "\(h.log)")
+        // Under way: progress reported, so its output is being written (a temporary file).
+        #expect(eventually(timeout: 120) { ((try? h.queue().jobs(state: .running).first?.progress) ?? 0) > 0 }, "\(h.log)")
+        #expect(h.inboxFiles().contains { $0.hasPrefix(".enh-") }, "\(h.inboxFiles())")
         h.signal(number)
         #expect(eventually(timeout: 30) { h.log.contains("stopping (running jobs get 3600 s to finish") }, "\(h.log)")
         #expect(h.isRunning, "still waiting for the job")

@@ -45,6 +45,16 @@ struct FineTuneCommandTests {
         #expect(model.metadata["fine_tune_manifest_sha256"]?.count == 64)
         #expect(model.metadata["fine_tune_validation_psnr_y"].flatMap(Double.init) != nil)
         #expect(model.tensors["res.15.bn2.var"] != nil)
+        // `model list` shows the scores fine-tune recorded, by the model's name.
+        let listed = try runCommand(TestEnvironment.binary("enhance-ctl"), ["model", "list", "--directory", root.path, "--json"])
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        let tuned = try #require(entries.first { $0["name"] as? String == "tuned" }, "\(listed.stdout)\(listed.stderr)")
+        #expect(tuned["validationPSNR"] as? Double == model.metadata["fine_tune_validation_psnr_y"].flatMap(Double.init))
+        #expect(tuned["validationSSIM"] as? Double == model.metadata["fine_tune_validation_ssim_y"].flatMap(Double.init))
+        #expect(tuned["fineTuneSteps"] as? Int == 2 && tuned["architecture"] as? String == "srgan-generator")
+        let table = try runCommand(TestEnvironment.binary("enhance-ctl"), ["model", "list", "--directory", root.path])
+        let psnr = try #require(model.metadata["fine_tune_validation_psnr_y"].flatMap(Double.init))
+        #expect(table.stdout.contains(String(format: "%.2f dB", psnr)), "\(table.stdout)")
 
         let second = try runCommand(TestEnvironment.binary("enhance-ctl"), common + ["--steps", "3", "--resume"],
                                     environment: env)
