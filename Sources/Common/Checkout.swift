@@ -8,8 +8,9 @@ import Foundation
 /// the current directory (`scripts/run` and `.build/release/enhance-ctl status` started from
 /// anywhere agree on one queue). An installed binary (`/usr/local/bin`) has none.
 public enum Checkout {
-    /// The folder holding `Package.swift` above the executable's `.build` folder
-    /// (`<checkout>/.build/<configuration>/enhanced`, or a test bundle under it); nil elsewhere.
+    /// The folder holding `Package.swift` above the executable's build folder
+    /// (`<checkout>/.build/<configuration>/enhanced`, or a test bundle under it; a second build
+    /// folder `.build-NAME` or `.build_NAME`, as .gitignore allows, counts too); nil elsewhere.
     public static let root: String? = {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         // /proc/self/exe: the file actually running, symlinks resolved, however it was started.
@@ -17,7 +18,8 @@ public enum Checkout {
         guard count > 0 else { return nil }
         let executable = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let parts = executable.split(separator: "/", omittingEmptySubsequences: false)
-        guard let build = parts.lastIndex(of: ".build"), build > 0 else { return nil }
+        guard let build = parts.lastIndex(where: { $0 == ".build" || $0.hasPrefix(".build-") || $0.hasPrefix(".build_") }),
+              build > 0 else { return nil }
         let root = parts[..<build].joined(separator: "/")
         return FileManager.default.fileExists(atPath: root + "/Package.swift") ? root : nil
     }()

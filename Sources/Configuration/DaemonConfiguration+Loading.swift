@@ -76,6 +76,14 @@ extension DaemonConfiguration {
             }
             config.format = try r.choice("output.format") ?? config.format
             config.jpegQuality = try r.integer("output.jpeg_quality", in: 1...100) ?? config.jpegQuality
+            if let scale = try r.number("output.scale", min: 0) {
+                guard OutputSize.isValidScale(scale) else {
+                    throw ConfigurationError(key: "output.scale", message: "must be above 1 and at most \(OutputSize.networkScale), got \(scale)")
+                }
+                config.outputSize.scale = scale
+            }
+            config.outputSize.maxSide = try r.integer("output.max_side", in: 2...1_000_000)
+            config.outputSize.maxPixels = try r.integer("output.max_pixels", in: 4...Int(Int32.max) * 64)
             if let text = try r.string("output.background") {
                 guard let color = BackgroundColor(parsing: text) else {
                     throw ConfigurationError(key: "output.background", message: "must be \(BackgroundColor.accepted), got \"\(text)\"")
@@ -156,6 +164,8 @@ extension DaemonConfiguration {
             // Only a JPEG of a translucent photo shows it; the default adds nothing, so the
             // queues of earlier versions keep their keys.
             + (format == .png || background == .white ? "" : " background=\(background)")
+            // Likewise the size: only a resampled output's key says how.
+            + (outputSize == OutputSize() ? "" : " size=\(outputSize.key)")
     }
 }
 

@@ -39,6 +39,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var jpegQuality = Defaults.jpegQuality
     /// What translucent photos are flattened onto in JPEG outputs (JPEG has no alpha).
     public var background = BackgroundColor.white
+    /// `scale`, `max_side`, `max_pixels`: the size outputs are written at (×4 by default).
+    public var outputSize = OutputSize()
 
     // [model]
     /// The model file: `model.path`, or `model.name` in `model.directory`.

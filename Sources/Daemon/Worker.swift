@@ -127,6 +127,7 @@ final class Worker: @unchecked Sendable {
             options.overlap = c.overlap
             options.jpegQuality = c.jpegQuality
             options.background = c.background
+            options.outputSize = c.outputSize
             options.provenance = Provenance(sourcePath: source, sourceSHA256: job.sha256, when: Date(),
                                             softwareAgent: "enhanced \(Product.version)", modelName: snapshot.model.name,
                                             modelSHA256: snapshot.model.sha256, scale: Generator.scale,

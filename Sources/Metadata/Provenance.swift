@@ -16,6 +16,21 @@ public struct Provenance: Sendable, Equatable {
     public var scale: Int
     public var tile: Int
     public var overlap: Int
+    /// Set when the network's ×`scale` result was resampled to another size (`[output] scale`,
+    /// `max_side`, `max_pixels`): the final factor and size.
+    public var resampled: Resampling?
+
+    /// The size an output was resampled to after the network, and the factor that makes it.
+    public struct Resampling: Sendable, Equatable {
+        public var width: Int
+        public var height: Int
+        public var factor: Double
+        public init(width: Int, height: Int, factor: Double) {
+            self.width = width
+            self.height = height
+            self.factor = factor
+        }
+    }
 
     public init(sourcePath: String, sourceSHA256: String, when: Date = Date(), softwareAgent: String,
                 modelName: String, modelSHA256: String, scale: Int, tile: Int, overlap: Int) {
@@ -35,6 +50,9 @@ public struct Provenance: Sendable, Equatable {
     /// The History event's `stEvt:parameters`.
     public var parameters: String {
         "model \(modelName) (sha256 \(modelSHA256)); scale \(scale); tile \(tile); overlap \(overlap)"
+            + (resampled.map {
+                "; resampled to \(String(format: "%.4g", $0.factor))× (\($0.width)×\($0.height), Lanczos-3)"
+            } ?? "")
     }
 
     /// Records this conversion in `packet`, whose ids are still the source's: new DocumentID and

@@ -155,16 +155,25 @@ struct WriterRows: RowSink {
     private let background: (Float, Float, Float)?
     private var samples: [Float] = []
     private var alphaRows: [Float] = []
+    /// The network's output width (×4 the input's): the writer's too, unless resampled.
+    private let width: Int
+    /// Set when the output is written at another size than the network's.
+    private var resampler: LanczosResampler?
 
-    init(_ writer: ImageWriter, alpha: AlphaPlane?, background: BackgroundColor) {
+    init(_ writer: ImageWriter, alpha: AlphaPlane?, background: BackgroundColor, networkSize: (width: Int, height: Int)) {
         self.writer = writer
         self.alpha = alpha
         self.background = alpha != nil && !writer.info.hasAlpha
             ? (Float(background.red), Float(background.green), Float(background.blue)) : nil
+        width = networkSize.width
+        if networkSize != (writer.info.width, writer.info.height) {
+            resampler = LanczosResampler(input: networkSize, output: (writer.info.width, writer.info.height),
+                                         channels: writer.info.channels)
+        }
     }
 
     mutating func writeRows(_ count: Int, from buffer: UnsafeBufferPointer<Float>) throws {
-        let width = writer.info.width, channels = writer.info.channels
+        let width = self.width, channels = writer.info.channels
         alpha?.outputRows(count, into: &alphaRows)
         if samples.count != width * channels { samples = [Float](repeating: 0, count: width * channels) }
         for y in 0..<count {
@@ -192,7 +201,39 @@ struct WriterRows: RowSink {
                     samples[x * channels + channels - 1] = alphaRows[y * width + x]
                 }
             }
-            try writer.writeRows(floats: samples)
+            if resampler != nil { try resample(samples) } else { try writer.writeRows(floats: samples) }
+        }
+    }
+
+    /// Through the resampler to the writer. With alpha, colour is resampled premultiplied (as
+    /// Pillow does for RGBA), so the colour of transparent pixels does not bleed into edges.
+    private mutating func resample(_ row: [Float]) throws {
+        let channels = writer.info.channels, writer = self.writer
+        let hasAlpha = channels == 2 || channels == 4
+        // The network overshoots 0…255 here and there; the writer would clamp a ×4 output, so
+        // the resampled one starts from the same clamped values (the lobes of the filter would
+        // otherwise carry the overshoot into neighbours).
+        var row = row.map { min(max($0, 0), 255) }
+        if hasAlpha {
+            for p in stride(from: 0, to: row.count, by: channels) {
+                let a = min(max(row[p + channels - 1], 0), 255) / 255
+                for c in 0..<(channels - 1) { row[p + c] *= a }
+            }
+        }
+        // Taken out while it works, so that it is not copied (it holds its window of rows).
+        var r = resampler!
+        resampler = nil
+        defer { resampler = r }
+        try row.withUnsafeBufferPointer { input in
+            try r.push(input) { out in
+                guard hasAlpha else { return try writer.writeRows(floats: out) }
+                var out = out
+                for p in stride(from: 0, to: out.count, by: channels) {
+                    let a = min(max(out[p + channels - 1], 0), 255)
+                    for c in 0..<(channels - 1) { out[p + c] = a > 0 ? out[p + c] * 255 / a : 0 }
+                }
+                try writer.writeRows(floats: out)
+            }
         }
     }
 }

@@ -16,6 +16,8 @@ public struct UpscaleOptions: Sendable {
     /// How the output is made, recorded in its XMP (merged into the input's packet, see
     /// `DerivedXMP`); `nil` carries the input's XMP with only its sizes and orientation updated.
     public var provenance: Provenance? = nil
+    /// The size written: ×4 by default; a smaller factor or a cap resamples the network's result.
+    public var outputSize = OutputSize()
     public init() {}
 }
 
@@ -106,13 +108,24 @@ public enum ImageUpscaler {
         // input was (PNG, lossless TIFF or WebP), else lossy at the JPEG quality. WebP's
         // 16383-pixel side limit is checked when the writer is made, before any tile is computed.
         let flattens = format == .jpeg && info.hasAlpha
-        let outputInfo = ImageInfo(width: info.width * scale, height: info.height * scale,
+        let size: (width: Int, height: Int)
+        switch options.outputSize.dimensions(width: info.width, height: info.height) {
+        case .success(let s): size = s
+        case .failure(let refusal): throw ImageError(.invalidArgument, path: inputPath, detail: refusal.description)
+        }
+        let networkSize = (width: info.width * scale, height: info.height * scale)
+        var provenance = options.provenance
+        if size != networkSize {
+            provenance?.resampled = .init(width: size.width, height: size.height,
+                                          factor: Double(size.width) / Double(info.width))
+        }
+        let outputInfo = ImageInfo(width: size.width, height: size.height,
                                    channels: flattens ? info.channels - 1 : info.channels,
                                    bitDepth: format == .jpeg || format == .webp ? 8 : info.bitDepth,
                                    format: format, isLossless: info.isLossless)
         var metadata = reader.metadata.upright(width: outputInfo.width, height: outputInfo.height)
         let xmp = DerivedXMP(xmp: metadata.xmp, iptc: metadata.iptc, sourcePath: inputPath,
-                             width: outputInfo.width, height: outputInfo.height, provenance: options.provenance,
+                             width: outputInfo.width, height: outputInfo.height, provenance: provenance,
                              toolkit: "enhance \(Product.version)", outputHoldsIPTC: format.holdsIPTC)
         metadata.xmp = xmp.embedded
         var warnings = xmp.warnings
@@ -147,7 +160,7 @@ public enum ImageUpscaler {
         if !format.holdsIPTC { metadata.iptc = nil }
         let writer = try makeWriter(outputInfo, metadata)
         var source = ReaderRows(reader)
-        var sink = WriterRows(writer, alpha: source.alpha, background: options.background)
+        var sink = WriterRows(writer, alpha: source.alpha, background: options.background, networkSize: networkSize)
         do {
             try TiledUpscaler(tile: options.tile, overlap: options.overlap)
                 .run(generator, source: &source, sink: &sink, progress: progress)

@@ -40,6 +40,9 @@ struct MemoryBench: ParsableCommand {
     @Option(help: "Directory for inputs and outputs (default: a temporary one, removed afterwards).")
     var workDirectory: String?
 
+    @Option(help: "Enlargement factor passed to each upscale (--scale): the network still runs at ×4, the result is resampled.")
+    var scale: Double?
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
@@ -60,7 +63,8 @@ struct MemoryBench: ParsableCommand {
         try reportingFailures {
             let modelPath = try modelOptions.modelPath()
             // The children use all cores, as `upscale` does, unless --threads says otherwise.
-            let threadArguments = modelOptions.threads.map { ["--threads", "\($0)"] } ?? []
+            let threadArguments = (modelOptions.threads.map { ["--threads", "\($0)"] } ?? [])
+                + (scale.map { ["--scale", "\($0)"] } ?? [])
             let directory = workDirectory ?? NSTemporaryDirectory() + "enhance-bench-memory-\(getpid())"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { if workDirectory == nil { try? FileManager.default.removeItem(atPath: directory) } }
@@ -105,7 +109,8 @@ struct MemoryBench: ParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try encoder.encode(rows), as: UTF8.self))
             } else {
-                let settings = modelOptions.threads.map { "default settings but --threads \($0)" } ?? "default settings"
+                let changed = [modelOptions.threads.map { "--threads \($0)" }, scale.map { "--scale \($0)" }].compactMap { $0 }
+                let settings = changed.isEmpty ? "default settings" : "default settings but " + changed.joined(separator: " ")
                 print("enhance-ctl upscale IN OUT at \(settings), one child process per input")
                 print(table.render())
             }

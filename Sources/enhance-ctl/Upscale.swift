@@ -42,6 +42,15 @@ struct Upscale: ParsableCommand {
             })
     var background: BackgroundColor = .white
 
+    @Option(help: "Enlargement factor, above 1 and at most 4: the network enlarges ×4 and the result is resampled (Lanczos-3).")
+    var scale: Double = Double(OutputSize.networkScale)
+
+    @Option(help: "At most this many pixels on the output's longest side (resampled down from ×4; never smaller than the input).")
+    var maxSide: Int?
+
+    @Option(help: "At most this many output pixels in all (resampled down from ×4). --max-pixels limits the input.")
+    var maxOutputPixels: Int?
+
     @Flag(help: "Record no provenance (ids, DerivedFrom, History event) in the output's XMP; the input's XMP is still carried, its sizes updated.")
     var noProvenance = false
 
@@ -53,6 +62,11 @@ struct Upscale: ParsableCommand {
             throw ValidationError("--overlap must be between 0 and \(Defaults.overlapRange(tile: tile).upperBound) (less than half the tile)")
         }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100") }
+        guard OutputSize.isValidScale(scale) else {
+            throw ValidationError("--scale must be above 1 and at most \(OutputSize.networkScale), got \(scale)")
+        }
+        if let maxSide, maxSide < 2 { throw ValidationError("--max-side must be at least 2, got \(maxSide)") }
+        if let maxOutputPixels, maxOutputPixels < 4 { throw ValidationError("--max-output-pixels must be at least 4, got \(maxOutputPixels)") }
     }
 
     func run() throws {
@@ -74,6 +88,7 @@ struct Upscale: ParsableCommand {
             options.jpegQuality = quality
             options.maxPixels = maxPixels
             options.background = background
+            options.outputSize = OutputSize(scale: scale, maxSide: maxSide, maxPixels: maxOutputPixels)
             let bar = ProgressBar("upscaling")
             defer { bar.finish() }
             let result = try ImageUpscaler.upscale(input, to: output, generator: generator, options: options,

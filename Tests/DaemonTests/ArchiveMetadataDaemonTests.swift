@@ -60,7 +60,9 @@ struct ArchiveMetadataDaemonTests {
         let job = try #require(try h.queue().jobs().first)
         let warning = "\(source): its XMP packet does not parse ("
         #expect(job.warnings?.hasPrefix(warning) == true, "\(job.warnings ?? "none")")
-        let show = try h.ctl(["show", "\(job.id)"])
+        // Wide enough that the warning stays on one line (show wraps to the terminal).
+        let show = try runCommand(try TestEnvironment.binary("enhance-ctl"), ["show", "\(job.id)", "--config", h.configPath],
+                                  environment: ["COLUMNS": "1000"])
         #expect(show.stdout.split(separator: "\n").filter { $0.hasPrefix("warning      \(warning)") }.count == 1, "\(show.stdout)")
         #expect(h.log.components(separatedBy: warning).count == 2, "logged once:\n\(h.log)")
         h.signal(SIGTERM)

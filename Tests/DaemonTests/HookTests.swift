@@ -34,7 +34,7 @@ struct HookTests {
         let records = h.directory.appendingPathComponent("records").path
         try FileManager.default.createDirectory(atPath: records, withIntermediateDirectories: true)
         let hook = try script(h, "record.sh", """
-            env | grep '^ENHANCE_' | sort > "$1/$2.env"
+            env | grep -E '^ENHANCE_(JOB_ID|SOURCE|OUTPUT|SIDECAR|STATE|REASON)=' | sort > "$1/$2.env"
             printf '%s\\n' "$3" > "$1/$2.arg"
             echo "hook saw job $2"
             """)

@@ -143,7 +143,7 @@ final class UpscaleCommandTests {
         try Data("my holiday notes\n".utf8).write(to: URL(fileURLWithPath: notes))
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
         let cases: [([String], String)] = [
-            ([notes, path("a.png")], "\(notes): unsupported format: content is neither PNG nor JPEG (unrecognised leading bytes)"),
+            ([notes, path("a.png")], "\(notes): unsupported format: content is not PNG, JPEG, TIFF, WebP, HEIC or AVIF (unrecognised leading bytes)"),
             ([folder, path("b.png")], "\(folder): is a directory, not an image file"),
             ([photo, "/nonexistent/c.png"], "/nonexistent/c.png: cannot create a temporary file in /nonexistent: No such file or directory"),
             ([photo, folder], "\(folder): is a directory: the output must name a file, e.g. \(folder)/photo.x4.png"),
