@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Hashing", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Neural", dependencies: ["CDNNL"]),
         .target(name: "Storage"),
-        .target(name: "Imaging", dependencies: ["CImageCodecs", "Storage"]),
+        .target(name: "Imaging", dependencies: ["CImageCodecs", "Common", "Storage"]),
         .target(name: "ModelFormats", dependencies: ["CHDF5", "Hashing", "Storage"]),
         // Inference only; the training graphs are in Training, which the daemon does not link.
         .target(name: "SRGAN", dependencies: ["Neural", "ModelFormats"]),

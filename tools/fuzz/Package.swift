@@ -14,8 +14,9 @@ let package = Package(
                              .linkedLibrary("webp"), .linkedLibrary("webpmux"), .linkedLibrary("webpdemux"),
                              .linkedLibrary("heif")]
         ),
+        .target(name: "Common", path: "Sources/Common"),
         .target(name: "Storage", path: "Sources/Storage"),
-        .target(name: "Imaging", dependencies: ["CImageCodecs", "Storage"], path: "Sources/Imaging"),
+        .target(name: "Imaging", dependencies: ["CImageCodecs", "Common", "Storage"], path: "Sources/Imaging"),
         .target(name: "CFuzzDriver"),
         .executableTarget(name: "DecodeFuzzer", dependencies: ["Imaging", "CFuzzDriver"]),
     ],
