@@ -75,7 +75,7 @@ public struct PixelBuffer: Sendable, Hashable {
 
     // MARK: Files
 
-    /// Reads a whole PNG or JPEG (format from content, not extension).
+    /// Reads a whole image of any format we read (format from content, not extension).
     public static func load(path: String, maxPixels: Int = ImageReader.defaultMaxPixels) throws(ImageError) -> PixelBuffer {
         let reader = try ImageReader(path: path, maxPixels: maxPixels)
         let info = reader.info
