@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Hashing", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Neural", dependencies: ["CDNNL"]),
         .target(name: "Storage"),
-        .target(name: "Imaging", dependencies: ["CImageCodecs", "Storage"]),
+        .target(name: "Imaging", dependencies: ["CImageCodecs", "Common", "Storage"]),
         // XMP parse/merge/write and IPTC mapping: what an output says about itself and its source.
         .target(name: "Metadata", dependencies: ["CXML"]),
         .target(name: "ModelFormats", dependencies: ["CHDF5", "Hashing", "Storage"]),

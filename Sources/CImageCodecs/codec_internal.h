@@ -175,6 +175,10 @@ void ic_heif_destroy(ic_decoder *dec);
  * (IPTC) whatever type it was stored as. Either may come back empty. */
 ic_status ic_tiff_exif_extract(int fd, uint64_t file_size, ic_blob *exif, ic_blob *iptc, ic_failure *fail);
 
+/* A TIFF structure's 16- and 32-bit values in its byte order (big: "MM"). */
+uint16_t ic_get16(const uint8_t *p, int big);
+uint32_t ic_get32(const uint8_t *p, int big);
+
 /* One IFD0 tag of an EXIF block that a TIFF writer sets itself (see tiff_write.c). */
 typedef struct ic_exif_entry {
     uint16_t tag;

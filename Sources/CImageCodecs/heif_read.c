@@ -54,7 +54,7 @@ static int keep_metadata(ic_decoder *dec, struct heif_image_handle *handle) {
         size_t start = 0;
         if (e.code == heif_error_Ok && is_exif) {
             /* A 4-byte big-endian offset to the TIFF header (usually past "Exif\0\0"). */
-            uint32_t offset = size >= 4 ? (uint32_t)bytes[0] << 24 | (uint32_t)bytes[1] << 16 | (uint32_t)bytes[2] << 8 | bytes[3] : UINT32_MAX;
+            uint32_t offset = size >= 4 ? ic_get32(bytes, 1) : UINT32_MAX;
             start = offset <= size - 4 ? 4 + (size_t)offset : size;
         }
         int ok = 1;

@@ -61,11 +61,11 @@ static int src_read(const source *s, uint64_t offset, void *buffer, size_t n) {
     return 1;
 }
 
-static uint16_t get16(const uint8_t *p, int big) {
+uint16_t ic_get16(const uint8_t *p, int big) {
     return big ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
 }
 
-static uint32_t get32(const uint8_t *p, int big) {
+uint32_t ic_get32(const uint8_t *p, int big) {
     return big ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
                : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
@@ -144,7 +144,7 @@ static uint64_t copy_ifd(const source *src, uint64_t offset, builder *b, tag_fil
     uint8_t count_bytes[2];
     if (depth > MAX_DEPTH) return 0;
     if (!src_read(src, offset, count_bytes, 2)) return 0;
-    unsigned n = get16(count_bytes, src->big);
+    unsigned n = ic_get16(count_bytes, src->big);
     if (n == 0 || n > MAX_ENTRIES) return 0;
     uint8_t *entries = malloc((size_t)n * 12);
     if (!entries) { b->failed = 1; return 0; }
@@ -156,22 +156,22 @@ static uint64_t copy_ifd(const source *src, uint64_t offset, builder *b, tag_fil
     unsigned k = 0;
     for (unsigned i = 0; i < n; i++) {
         const uint8_t *e = entries + 12 * i;
-        uint16_t tag = get16(e, src->big), type = get16(e + 2, src->big);
-        uint32_t count = get32(e + 4, src->big);
+        uint16_t tag = ic_get16(e, src->big), type = ic_get16(e + 2, src->big);
+        uint32_t count = ic_get32(e + 4, src->big);
         size_t ts = type_size(type);
         if (depth == 0 && tag == TAG_IPTC && iptc && !iptc->data && ts && count <= IC_MAX_TIFF_METADATA / ts) {
             size_t total = ts * count;
             uint8_t *bytes = malloc(total ? total : 1);
             if (bytes && total > 0) {
                 int ok = total <= 4 ? (memcpy(bytes, e + 8, total), 1)
-                                    : src_read(src, get32(e + 8, src->big), bytes, total);
+                                    : src_read(src, ic_get32(e + 8, src->big), bytes, total);
                 if (ok) ic_blob_set(iptc, bytes, total);
             }
             free(bytes);
         }
         if (!keep(tag) || ts == 0 || count == 0 || count > IC_MAX_TIFF_METADATA / ts) continue;
         int duplicate = 0;
-        for (unsigned j = 0; j < k; j++) if (get16(kept + 12 * j, src->big) == tag) duplicate = 1;
+        for (unsigned j = 0; j < k; j++) if (ic_get16(kept + 12 * j, src->big) == tag) duplicate = 1;
         if (!duplicate) memcpy(kept + 12 * k++, e, 12);
     }
     free(entries);
@@ -180,7 +180,7 @@ static uint64_t copy_ifd(const source *src, uint64_t offset, builder *b, tag_fil
      * native uint16; sort on decoded tags instead through an index. */
     uint16_t (*order)[2] = malloc(sizeof *order * k);
     if (!order) { free(kept); b->failed = 1; return 0; }
-    for (unsigned i = 0; i < k; i++) { order[i][0] = get16(kept + 12 * i, src->big); order[i][1] = (uint16_t)i; }
+    for (unsigned i = 0; i < k; i++) { order[i][0] = ic_get16(kept + 12 * i, src->big); order[i][1] = (uint16_t)i; }
     qsort(order, k, sizeof *order, compare_tags);
 
     size_t at = reserve(b, 2 + 12 * (size_t)k + 4);
@@ -188,13 +188,13 @@ static uint64_t copy_ifd(const source *src, uint64_t offset, builder *b, tag_fil
     unsigned written = 0;
     for (unsigned i = 0; i < k && !b->failed; i++) {
         const uint8_t *e = kept + 12 * order[i][1];
-        uint16_t tag = get16(e, src->big), type = get16(e + 2, src->big);
-        uint32_t count = get32(e + 4, src->big);
+        uint16_t tag = ic_get16(e, src->big), type = ic_get16(e + 2, src->big);
+        uint32_t count = ic_get32(e + 4, src->big);
         size_t total = type_size(type) * count;
         uint8_t value[4];
         memcpy(value, e + 8, 4);
         if (is_pointer(tag, depth) && count == 1 && (type == 4 || type == 13)) {
-            uint64_t sub = copy_ifd(src, get32(e + 8, src->big), b, keep_all, depth + 1, NULL);
+            uint64_t sub = copy_ifd(src, ic_get32(e + 8, src->big), b, keep_all, depth + 1, NULL);
             if (sub == 0 || sub > UINT32_MAX) continue;
             put32(value, (uint32_t)sub, b->big);
         } else if (is_pointer(tag, depth)) {
@@ -202,7 +202,7 @@ static uint64_t copy_ifd(const source *src, uint64_t offset, builder *b, tag_fil
         } else if (total > 4) {
             size_t where = reserve(b, total);
             if (b->failed) break;
-            if (!src_read(src, get32(e + 8, src->big), b->out.data + where, total)) {
+            if (!src_read(src, ic_get32(e + 8, src->big), b->out.data + where, total)) {
                 b->out.length = where;  /* value out of range: leave the entry out */
                 continue;
             }
@@ -229,7 +229,7 @@ static int read_header(const source *src, int *big, uint64_t *ifd0) {
     if (memcmp(h, "II*\0", 4) == 0) *big = 0;
     else if (memcmp(h, "MM\0*", 4) == 0) *big = 1;
     else return 0;  /* BigTIFF (43) among others: no EXIF carried */
-    *ifd0 = get32(h + 4, *big);
+    *ifd0 = ic_get32(h + 4, *big);
     return 1;
 }
 
@@ -254,6 +254,19 @@ ic_status ic_tiff_exif_extract(int fd, uint64_t file_size, ic_blob *exif, ic_blo
     return IC_OK;
 }
 
+/* An in-memory EXIF block's IFD0: where its entry table starts and how many entries it has,
+ * checked to lie inside the block. Returns 0 when the block is not a usable TIFF structure. */
+static int block_ifd0(const uint8_t *block, size_t length, source *src, const uint8_t **table, unsigned *n) {
+    *src = (source){.mem = block, .size = length};
+    uint64_t ifd0;
+    uint8_t count_bytes[2];
+    if (!read_header(src, &src->big, &ifd0) || !src_read(src, ifd0, count_bytes, 2)) return 0;
+    *n = ic_get16(count_bytes, src->big);
+    if (*n > MAX_ENTRIES || ifd0 + 2 + 12 * (uint64_t)*n > length) return 0;
+    *table = block + ifd0 + 2;
+    return 1;
+}
+
 /* The IFD0 tags a TIFF writer sets itself from the block (see tiff_write.c). */
 static int is_settable(uint16_t tag) {
     switch (tag) {
@@ -268,24 +281,21 @@ static int is_settable(uint16_t tag) {
 int ic_exif_parse_block(const uint8_t *block, size_t length, int *big_endian,
                         ic_exif_entry *entries, size_t capacity, size_t *entry_count) {
     *entry_count = 0;
-    source src = {.mem = block, .size = length};
-    uint64_t ifd0;
-    if (!read_header(&src, &src.big, &ifd0)) return 0;
+    source src;
+    const uint8_t *table;
+    unsigned n;
+    if (!block_ifd0(block, length, &src, &table, &n)) return 0;
     *big_endian = src.big;
-    uint8_t count_bytes[2];
-    if (!src_read(&src, ifd0, count_bytes, 2)) return 0;
-    unsigned n = get16(count_bytes, src.big);
-    if (n > MAX_ENTRIES || ifd0 + 2 + 12 * (uint64_t)n > length) return 0;
     for (unsigned i = 0; i < n && *entry_count < capacity; i++) {
-        const uint8_t *e = block + ifd0 + 2 + 12 * i;
-        uint16_t tag = get16(e, src.big), type = get16(e + 2, src.big);
-        uint32_t count = get32(e + 4, src.big);
+        const uint8_t *e = table + 12 * i;
+        uint16_t tag = ic_get16(e, src.big), type = ic_get16(e + 2, src.big);
+        uint32_t count = ic_get32(e + 4, src.big);
         size_t ts = type_size(type);
         if (!is_settable(tag) || ts == 0 || count == 0 || count > IC_MAX_TIFF_METADATA / ts) continue;
         size_t total = ts * count;
         const uint8_t *value = e + 8;
         if (total > 4) {
-            uint32_t at = get32(e + 8, src.big);
+            uint32_t at = ic_get32(e + 8, src.big);
             if (at > length || total > length - at) continue;
             value = block + at;
         }
@@ -297,21 +307,18 @@ int ic_exif_parse_block(const uint8_t *block, size_t length, int *big_endian,
 int ic_exif_serialise_subifds(const uint8_t *block, size_t length, uint64_t base,
                               ic_blob *sub, uint64_t *exif_at, uint64_t *gps_at) {
     *exif_at = *gps_at = 0;
-    source src = {.mem = block, .size = length};
-    uint64_t ifd0;
-    if (!read_header(&src, &src.big, &ifd0)) return 0;
-    uint8_t count_bytes[2];
-    if (!src_read(&src, ifd0, count_bytes, 2)) return 0;
-    unsigned n = get16(count_bytes, src.big);
-    if (n > MAX_ENTRIES || ifd0 + 2 + 12 * (uint64_t)n > length) return 0;
+    source src;
+    const uint8_t *table;
+    unsigned n;
+    if (!block_ifd0(block, length, &src, &table, &n)) return 0;
     builder b = {.base = base, .big = src.big};
     for (unsigned i = 0; i < n; i++) {
-        const uint8_t *e = block + ifd0 + 2 + 12 * i;
-        uint16_t tag = get16(e, src.big), type = get16(e + 2, src.big);
-        if ((tag != TAG_EXIF_IFD && tag != TAG_GPS_IFD) || (type != 4 && type != 13) || get32(e + 4, src.big) != 1) continue;
+        const uint8_t *e = table + 12 * i;
+        uint16_t tag = ic_get16(e, src.big), type = ic_get16(e + 2, src.big);
+        if ((tag != TAG_EXIF_IFD && tag != TAG_GPS_IFD) || (type != 4 && type != 13) || ic_get32(e + 4, src.big) != 1) continue;
         uint64_t *slot = tag == TAG_EXIF_IFD ? exif_at : gps_at;
         if (*slot) continue;
-        *slot = copy_ifd(&src, get32(e + 8, src.big), &b, keep_all, 1, NULL);
+        *slot = copy_ifd(&src, ic_get32(e + 8, src.big), &b, keep_all, 1, NULL);
     }
     if (b.failed) {
         free(b.out.data);
@@ -324,14 +331,12 @@ int ic_exif_serialise_subifds(const uint8_t *block, size_t length, uint64_t base
 }
 
 void ic_exif_reset_orientation(uint8_t *block, size_t length) {
-    source src = {.mem = block, .size = length};
-    uint64_t ifd0;
-    uint8_t count_bytes[2];
-    if (!read_header(&src, &src.big, &ifd0) || !src_read(&src, ifd0, count_bytes, 2)) return;
-    unsigned n = get16(count_bytes, src.big);
-    if (n > MAX_ENTRIES || ifd0 + 2 + 12 * (uint64_t)n > length) return;
+    source src;
+    const uint8_t *table;
+    unsigned n;
+    if (!block_ifd0(block, length, &src, &table, &n)) return;
     for (unsigned i = 0; i < n; i++) {
-        uint8_t *e = block + ifd0 + 2 + 12 * i;
-        if (get16(e, src.big) == 274 && get16(e + 2, src.big) == 3 && get32(e + 4, src.big) == 1) put16(e + 8, 1, src.big);
+        uint8_t *e = block + (table - block) + 12 * i;   /* the caller's block is writable */
+        if (ic_get16(e, src.big) == 274 && ic_get16(e + 2, src.big) == 3 && ic_get32(e + 4, src.big) == 1) put16(e + 8, 1, src.big);
     }
 }

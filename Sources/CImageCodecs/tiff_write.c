@@ -85,11 +85,6 @@ static int on_warning(TIFF *tif, void *user, const char *module, const char *fmt
     return 1;
 }
 
-static uint16_t get16(const uint8_t *p, int big) { return big ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]); }
-static uint32_t get32(const uint8_t *p, int big) {
-    return big ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-               : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
 
 /* IFD0's descriptive tags from the EXIF block, through libtiff's own field types. */
 static void set_descriptive_tags(TIFF *tif, const ic_exif_entry *entries, size_t count, int big) {
@@ -103,11 +98,11 @@ static void set_descriptive_tags(TIFF *tif, const ic_exif_entry *entries, size_t
             if (text[0]) TIFFSetField(tif, e->tag, text);
             free(text);
         } else if (e->type == 3 && e->count == 1) {
-            uint16_t v = get16(e->value, big);
+            uint16_t v = ic_get16(e->value, big);
             if (e->tag == TIFFTAG_ORIENTATION && (v < 1 || v > 8)) continue;
             TIFFSetField(tif, e->tag, v);
         } else if (e->type == 5 && e->count == 1) {
-            uint32_t num = get32(e->value, big), den = get32(e->value + 4, big);
+            uint32_t num = ic_get32(e->value, big), den = ic_get32(e->value + 4, big);
             if (den != 0) TIFFSetField(tif, e->tag, (float)((double)num / den));
         }
     }

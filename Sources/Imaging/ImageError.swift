@@ -11,7 +11,7 @@ public struct ImageError: Error, CustomStringConvertible, Sendable, Hashable {
         case unreadable
         /// The file has no bytes (perhaps still being copied in).
         case empty
-        /// Not PNG or JPEG by content, or a variant we do not handle
+        /// Not an image we read by content, or a variant we do not handle
         /// (12-bit JPEG, JPEG with alpha on write…).
         case unsupportedFormat
         /// The codec rejected the data: bad CRC, bad Huffman code, bad header.

@@ -1,3 +1,5 @@
+import Common
+
 /// The file formats the codecs read and write, and how a path's extension
 /// names one. Reading never trusts the extension (see `ImageReader`); it is
 /// only used to choose an output format.
@@ -45,7 +47,10 @@ public enum ImageFormat: String, Sendable, Hashable, CaseIterable, CustomStringC
     public var isWritable: Bool { self != .heif }
 
     /// The output extensions, for messages: ".png, .jpg, .jpeg, .tif, .tiff or .webp".
-    public static let writableExtensionsList = ".png, .jpg, .jpeg, .tif, .tiff or .webp"
+    public static var writableExtensionsList: String {
+        let names = ImageFileTypes.writable.map { "." + $0 }
+        return names.dropLast().joined(separator: ", ") + " or " + names.last!
+    }
 
     /// Whether the format has a home for IPTC-IIM (`ImageMetadata.iptc`): JPEG's APP13, TIFF's
     /// tag 33723. Where it has none, the IPTC fields are carried in XMP instead (see Metadata's

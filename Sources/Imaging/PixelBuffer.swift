@@ -75,7 +75,7 @@ public struct PixelBuffer: Sendable, Hashable {
 
     // MARK: Files
 
-    /// Reads a whole PNG or JPEG (format from content, not extension).
+    /// Reads a whole image of any format we read (format from content, not extension).
     public static func load(path: String, maxPixels: Int = ImageReader.defaultMaxPixels) throws(ImageError) -> PixelBuffer {
         let reader = try ImageReader(path: path, maxPixels: maxPixels)
         let info = reader.info
@@ -98,7 +98,7 @@ public struct PixelBuffer: Sendable, Hashable {
     public func save(path: String, quality: Int = 92, format: ImageFormat? = nil) throws(ImageError) {
         guard let format = format ?? ImageFormat(path: path) else {
             throw ImageError(.unsupportedFormat, path: path,
-                             detail: "cannot tell the output format from the extension (use .png, .jpg or .jpeg)")
+                             detail: "cannot tell the output format from the extension (use \(ImageFormat.writableExtensionsList))")
         }
         let writer = try ImageWriter(path: path, info: info(format: format), quality: quality, metadata: metadata)
         switch samples {

@@ -53,6 +53,14 @@ struct ConfigurationTests {
         #expect(c.metrics == MetricsSettings())
     }
 
+    @Test("output.format takes tiff and webp; lossless TIFF's jobs do not depend on the quality, WebP's do",
+          arguments: [("tiff", false), ("webp", true), ("png", false), ("jpeg", true)])
+    func archiveOutputFormats(format: String, qualityMatters: Bool) throws {
+        let c = try parse("[watch]\nroots = [\"/in\"]\n[output]\nformat = \"\(format)\"\njpeg_quality = 77")
+        #expect(c.format.rawValue == format)
+        #expect(c.paramsKey.contains("q=77") == qualityMatters, "\(c.paramsKey)")
+    }
+
     @Test("every key is read, relative paths start at the file's folder")
     func allKeys() throws {
         let c = try parse("""

@@ -45,6 +45,17 @@ struct TIFFTests {
         }
     }
 
+    @Test("a big-endian EXIF block makes a big-endian TIFF, and 16-bit samples still read back exactly")
+    func bigEndianOutput() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("mm.tif")
+        let samples = Synthetic.samples16(width: 9, height: 7, channels: 3)
+        try write(samples, width: 9, height: 7, channels: 3, to: path, metadata: ImageMetadata(exif: Synthetic.exif))
+        #expect(try scratch.bytes("mm.tif").prefix(4) == [0x4D, 0x4D, 0x00, 0x2A])
+        #expect(try readAll16(path).1 == samples)
+        #expect(try ImageReader(path: path).metadata.orientation == .rightTop)
+    }
+
     struct Layout: Sendable, CustomTestStringConvertible {
         let options: [String]
         let channels: Int

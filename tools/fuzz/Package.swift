@@ -15,8 +15,9 @@ let package = Package(
                              .linkedLibrary("webp"), .linkedLibrary("webpmux"), .linkedLibrary("webpdemux"),
                              .linkedLibrary("heif"), .linkedLibrary("z")]
         ),
+        .target(name: "Common", path: "Sources/Common"),
         .target(name: "Storage", path: "Sources/Storage"),
-        .target(name: "Imaging", dependencies: ["CImageCodecs", "Storage"], path: "Sources/Imaging"),
+        .target(name: "Imaging", dependencies: ["CImageCodecs", "Common", "Storage"], path: "Sources/Imaging"),
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0"),
         .target(name: "CXML", dependencies: ["CLibXML2"], path: "Sources/CXML"),
         .target(name: "Metadata", dependencies: ["CXML"], path: "Sources/Metadata"),
