@@ -165,7 +165,10 @@ static uint64_t copy_ifd(const source *src, uint64_t offset, builder *b, tag_fil
             if (bytes && total > 0) {
                 int ok = total <= 4 ? (memcpy(bytes, e + 8, total), 1)
                                     : src_read(src, ic_get32(e + 8, src->big), bytes, total);
-                if (ok) ic_blob_set(iptc, bytes, total);
+                /* Stored as LONGs, the datasets are padded with zeros to whole words (ours too,
+                 * and Photoshop's): a dataset starts with 0x1C, so trailing zeros are padding. */
+                while (ok && total > 0 && bytes[total - 1] == 0) total--;
+                if (ok && total > 0) ic_blob_set(iptc, bytes, total);
             }
             free(bytes);
         }

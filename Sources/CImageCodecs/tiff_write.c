@@ -32,10 +32,49 @@ struct ic_tiff_writer {
     ic_failure *fail;
     uint8_t *row;        /* libtiff swaps and predicts in place: each row is copied here first */
     size_t row_bytes;
+    int has_iptc;        /* tag 33723 set: its directory entry is retyped (retype_iptc_as_long) */
+    int big;             /* the file's byte order */
+    int flushing;        /* inside TIFFFlush, which writes the directory */
 };
+
+static void put16(uint8_t *p, uint16_t v, int big) {
+    p[big ? 0 : 1] = (uint8_t)(v >> 8);
+    p[big ? 1 : 0] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v, int big) {
+    for (int i = 0; i < 4; i++) p[big ? i : 3 - i] = (uint8_t)(v >> (8 * (3 - i)));
+}
+
+/* libtiff 4.5 writes tag 33723 (IPTC) as UNDEFINED bytes; Photoshop, exiftool and the TIFF/IPTC
+ * convention store it as LONG, and `exiftool -validate` warns about anything else. The datasets
+ * were padded to whole words, so the same raw bytes are a LONG array: when libtiff writes the
+ * directory (one write of count, entries and next offset, during TIFFFlush), the entry's type
+ * becomes LONG and its count words, the value left as it is — IPTC is a byte stream whatever
+ * the byte order, and our reader and exiftool take its raw bytes. Classic TIFF entries only.
+ * `dir` is the caller's copy of the buffer. */
+static void retype_iptc_as_long(uint8_t *dir, size_t n, int big) {
+    unsigned count = ic_get16(dir, big);
+    if (n != 2 + 12 * (size_t)count + 4) return;
+    for (unsigned i = 0; i < count; i++) {
+        uint8_t *e = dir + 2 + 12 * i;
+        if (ic_get16(e, big) != TIFFTAG_RICHTIFFIPTC || ic_get16(e + 2, big) != TIFF_UNDEFINED) continue;
+        uint32_t bytes = ic_get32(e + 4, big);
+        if (bytes % 4 != 0) return;
+        put16(e + 2, TIFF_LONG, big);
+        put32(e + 4, bytes / 4, big);
+        return;
+    }
+}
 
 static tmsize_t write_proc(thandle_t h, void *buffer, tmsize_t n) {
     struct ic_tiff_writer *w = h;
+    uint8_t *patched = NULL;
+    if (w->flushing && w->has_iptc && n >= 6 && (patched = malloc((size_t)n)) != NULL) {
+        memcpy(patched, buffer, (size_t)n);
+        retype_iptc_as_long(patched, (size_t)n, w->big);
+        buffer = patched;
+    }
     size_t done = 0;
     while (done < (size_t)n) {
         ssize_t put = pwrite(w->fd, (const uint8_t *)buffer + done, (size_t)n - done,
@@ -44,10 +83,12 @@ static tmsize_t write_proc(thandle_t h, void *buffer, tmsize_t n) {
         if (put <= 0) {
             int e = put < 0 ? errno : ENOSPC;
             ic_fail(w->fail, IC_ERR_WRITE, e, "cannot write: %s", strerror(e));
+            free(patched);
             return -1;
         }
         done += (size_t)put;
     }
+    free(patched);
     w->position += done;
     if (w->position > w->end) w->end = w->position;
     return (tmsize_t)done;
@@ -149,6 +190,7 @@ ic_status ic_tiff_encoder_start(ic_encoder *enc) {
                                size_proc, NULL, NULL, options);
     TIFFOpenOptionsFree(options);
     if (!w->tif) return failed(enc, "cannot start the TIFF file");
+    w->big = big;
     TIFF *tif = w->tif;
 
     TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, p->width);
@@ -191,10 +233,24 @@ ic_status ic_tiff_encoder_start(ic_encoder *enc) {
     const ic_blob *icc = &enc->metadata[IC_META_ICC];
     if (icc->data) TIFFSetField(tif, TIFFTAG_ICCPROFILE, (uint32_t)icc->length, icc->data);
     const ic_blob *iptc = &enc->metadata[IC_META_IPTC];
-    /* libtiff 4.5 writes 33723 as UNDEFINED bytes: the datasets exactly, never swapped. */
-    if (iptc->data) TIFFSetField(tif, TIFFTAG_RICHTIFFIPTC, (uint32_t)iptc->length, iptc->data);
+    if (iptc->data) {
+        /* Padded with zeros to whole 4-byte words (IIM readers stop at the padding), so that
+         * the directory can declare the same bytes LONG: see retype_iptc_as_long. */
+        size_t padded = (iptc->length + 3) & ~(size_t)3;
+        uint8_t *words = calloc(1, padded);
+        if (!words) {
+            ic_fail(&enc->fail, IC_ERR_OUT_OF_MEMORY, ENOMEM, "out of memory");
+            return enc->fail.status;
+        }
+        memcpy(words, iptc->data, iptc->length);
+        TIFFSetField(tif, TIFFTAG_RICHTIFFIPTC, (uint32_t)padded, words);   /* libtiff copies it */
+        free(words);
+        w->has_iptc = 1;
+    }
     return enc->fail.status;
 }
+
+
 
 ic_status ic_tiff_encoder_write(ic_encoder *enc, uint32_t count, const uint8_t *rows) {
     struct ic_tiff_writer *w = enc->tiff;
@@ -207,7 +263,10 @@ ic_status ic_tiff_encoder_write(ic_encoder *enc, uint32_t count, const uint8_t *
 
 ic_status ic_tiff_encoder_finish(ic_encoder *enc) {
     struct ic_tiff_writer *w = enc->tiff;
-    if (!TIFFFlush(w->tif)) return failed(enc, "cannot write the TIFF directory");
+    w->flushing = 1;   /* the directory is written now: see retype_iptc_as_long */
+    int flushed = TIFFFlush(w->tif);
+    w->flushing = 0;
+    if (!flushed) return failed(enc, "cannot write the TIFF directory");
     TIFFClose(w->tif);
     w->tif = NULL;
     return enc->fail.status;

@@ -9,7 +9,7 @@ import TestSupport
 
 @Suite("Archive metadata through the daemon", .serialized)
 struct ArchiveMetadataDaemonTests {
-    @Test("a digiKam-tagged JPEG and PNG: output and sidecar keep all their metadata, sizes updated, one converted event")
+    @Test("a digiKam-tagged JPEG, PNG, TIFF and WebP: output and sidecar keep all their metadata, sizes updated, one converted event")
     func carried() throws {
         let h = try DaemonHarness("archive-metadata")
         try h.start()
@@ -17,18 +17,18 @@ struct ArchiveMetadataDaemonTests {
         let staging = h.directory.appendingPathComponent("staging")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         var sources: [String] = []
-        for name in ["tagged.jpg", "tagged.png"] {
+        for name in ["tagged.jpg", "tagged.png", "tagged.tif", "tagged.webp"] {
             let tagged = try ExifTool.digiKamPhoto(name, in: staging)
             sources.append(try h.drop(name, Array(try Data(contentsOf: URL(fileURLWithPath: tagged)))))
         }
-        #expect(h.waitFor([.done: 2], thenSteadyFor: DaemonHarness.grace), "\(h.counts())\n\(h.log)")
+        #expect(h.waitFor([.done: 4], thenSteadyFor: DaemonHarness.grace), "\(h.counts())\n\(h.log)")
         for source in sources {
             let ext = (source as NSString).pathExtension
             let output = h.inbox + "/tagged.x4." + ext, sidecar = output + ".xmp"
             let before = try ExifTool.tags(source)
             for (file, isSidecar) in [(output, false), (sidecar, true)] {
                 let wrong = ArchiveMetadata.discrepancies(source: before, output: try ExifTool.tags(file), isSidecar: isSidecar,
-                                                          sourcePath: source, imageHoldsIPTC: ext == "jpg")
+                                                          sourcePath: source, imageHoldsIPTC: ext == "jpg" || ext == "tif")
                 #expect(wrong.isEmpty, "\(file):\n\(wrong.joined(separator: "\n"))")
                 let introduced = try ExifTool.validationWarnings(file).subtracting(try ExifTool.validationWarnings(source))
                 #expect(introduced.isEmpty, "exiftool -validate \(file): \(introduced.sorted())")

@@ -47,15 +47,24 @@ public enum ExifTool {
         guard result.status == 0 else { throw Failed(description: "exiftool could not tag \(path): \(result.stderr)") }
     }
 
-    /// A copy of a small fixture photo (16×16 JPEG or 24×20 PNG) at `directory/name`, tagged
-    /// like digiKam (`tagLikeDigiKam`; IPTC on the JPEG). Its path.
+    /// A copy of a small fixture photo (16×16 JPEG, or the 24×20 PNG — as TIFF or lossless WebP
+    /// converted by Debian's Pillow) at `directory/name`, tagged like digiKam (`tagLikeDigiKam`;
+    /// IPTC on the JPEG and the TIFF, the formats with a home for it). Its path.
     public static func digiKamPhoto(_ name: String, in directory: URL) throws -> String {
-        let jpeg = name.hasSuffix(".jpg")
+        let ext = (name as NSString).pathExtension
+        let jpeg = ext == "jpg"
         let base = jpeg ? TestEnvironment.fixture("ImagingTests", "baseline.jpg") : TestEnvironment.fixture("SRGANTests", "lr_tiny.png")
         let path = directory.appendingPathComponent(name).path
-        try FileManager.default.copyItem(atPath: base, toPath: path)
+        if ext == "tif" || ext == "webp" {
+            let save = ext == "tif" ? "Image.open(sys.argv[1]).save(sys.argv[2], compression='tiff_deflate')"
+                                    : "Image.open(sys.argv[1]).save(sys.argv[2], lossless=True)"
+            let converted = try runCommand("/usr/bin/python3", ["-c", "import sys\nfrom PIL import Image\n" + save, base, path])
+            guard converted.status == 0 else { throw Failed(description: "Pillow could not write \(path): \(converted.stderr)") }
+        } else {
+            try FileManager.default.copyItem(atPath: base, toPath: path)
+        }
         try tagLikeDigiKam(path, width: jpeg ? 16 : 24, height: jpeg ? 16 : 20,
-                           icc: TestEnvironment.fixture("ImagingTests", "adobe-rgb.icc"), iptc: jpeg)
+                           icc: TestEnvironment.fixture("ImagingTests", "adobe-rgb.icc"), iptc: jpeg || ext == "tif")
         return path
     }
 
