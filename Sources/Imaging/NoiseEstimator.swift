@@ -4,7 +4,7 @@
 /// `(a − b − c + d) / 2` over each 2×2 block) holds almost nothing of a photo's content but
 /// all of its noise at full strength, so σ ≈ median(|HH1|) / 0.6745; the median ignores the
 /// few large coefficients that edges and texture leave there. The median comes from a
-/// histogram of |HH1| per channel, so memory stays a few kilobytes (8-bit) or ~130 KB (16-bit)
+/// histogram of |HH1| per channel, so memory stays ~12 KB (8-bit RGB) or ~390 KB (16-bit RGB)
 /// however large the image, and rows are taken two at a time as the decoder delivers them.
 ///
 /// 8-bit samples make |HH1| a multiple of ½, so the histogram has one bin per half level and
