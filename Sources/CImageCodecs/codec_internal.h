@@ -57,6 +57,8 @@ struct ic_decoder {
     int jpeg_cmyk;                 /* rows arrive as CMYK and are converted here */
     int jpeg_cmyk_inverted;        /* Adobe's convention: 0 means full ink */
     uint8_t *cmyk_row;
+    uint16_t jpeg_quant[2][64];    /* luminance and chrominance tables, natural order, copied after the header */
+    int jpeg_quant_present[2];
 
     struct ic_tiff_reader *tiff;   /* tiff_read.c */
     struct ic_webp_reader *webp;   /* webp_read.c */

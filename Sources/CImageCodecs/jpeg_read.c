@@ -191,6 +191,27 @@ static void count_scans(j_common_ptr cinfo) {
     }
 }
 
+/* Copies the tables of the first two components while the header's pointers are certain to
+ * be valid (libjpeg may change quant_tbl_ptrs for later scans of a progressive file); they
+ * tell the quality the file was saved at (see Imaging's JPEGQuality). libjpeg keeps
+ * quantval in natural order already (jdmarker.c un-zigzags it). */
+static void keep_quant_tables(ic_decoder *dec) {
+    for (int c = 0; c < 2 && c < dec->jpeg.num_components; c++) {
+        int slot = dec->jpeg.comp_info[c].quant_tbl_no;
+        if (slot < 0 || slot >= NUM_QUANT_TBLS) continue;
+        const JQUANT_TBL *table = dec->jpeg.quant_tbl_ptrs[slot];
+        if (!table) continue;
+        for (int i = 0; i < DCTSIZE2; i++) dec->jpeg_quant[c][i] = table->quantval[i];
+        dec->jpeg_quant_present[c] = 1;
+    }
+}
+
+int ic_decoder_jpeg_quant_table(const ic_decoder *dec, int component, uint16_t table[64]) {
+    if (!dec || component < 0 || component > 1 || !dec->jpeg_quant_present[component]) return 0;
+    memcpy(table, dec->jpeg_quant[component], sizeof dec->jpeg_quant[component]);
+    return 1;
+}
+
 ic_status ic_jpeg_open(ic_decoder *dec, uint64_t max_pixels) {
     ic_failure *fail = &dec->fail;
     fail->codec_status = IC_ERR_CORRUPT;
@@ -243,6 +264,7 @@ ic_status ic_jpeg_open(ic_decoder *dec, uint64_t max_pixels) {
         return fail->status;
     }
 
+    keep_quant_tables(dec);
     assemble_icc(dec);
     split_photoshop(dec);
     dec->info.interlaced = dec->jpeg.progressive_mode ? 1 : 0;

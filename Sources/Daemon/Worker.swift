@@ -132,6 +132,12 @@ final class Worker: @unchecked Sendable {
                                             softwareAgent: "enhanced \(Product.version)", modelName: snapshot.model.name,
                                             modelSHA256: snapshot.model.sha256, scale: Generator.scale,
                                             tile: c.tile, overlap: c.overlap)
+            // What the input already suffered, for the job and the History event: a pass of its
+            // own over the checked descriptor, finished before the upscaler's reader shares its
+            // offset. A file it cannot decode is left for the upscaler to report, once.
+            let estimate = try? InputEstimate(descriptor: file.descriptor, path: source, maxPixels: c.maxInputPixels)
+            options.provenance?.inputJPEGQuality = estimate?.jpegQuality
+            options.provenance?.inputNoiseSigma = estimate?.noiseSigma
             logger.info("job \(job.id): enhancing \(source) (attempt \(job.attempts))")
             let reader = try UprightReader(descriptor: file.descriptor, path: source, maxPixels: c.maxInputPixels)
             // Output and sidecar appear together or not at all, with the source's mode bits
@@ -154,7 +160,8 @@ final class Worker: @unchecked Sendable {
             for warning in result.warnings { logger.warning("job \(job.id): \(warning)") }
             let pixels = Int64(result.output.width * result.output.height)
             if try queue.complete(id: job.id, owner: owner, outputPath: plan.outputPath, elapsed: result.seconds,
-                                  outputPixels: pixels,
+                                  outputPixels: pixels, jpegQuality: estimate?.jpegQuality,
+                                  noiseSigma: estimate?.noiseSigma,
                                   warning: result.warnings.isEmpty ? nil : result.warnings.joined(separator: "\n")) {
                 logger.info(String(format: "job %lld: done → %@ (%.2f s)", job.id, plan.outputPath, result.seconds))
                 observers.metrics.jobDone(model: snapshot.model.name, seconds: result.seconds, outputPixels: pixels)

@@ -13,6 +13,12 @@ public final class ImageReader {
     public let info: ImageInfo
     /// EXIF, XMP, ICC and IPTC found before the pixel data.
     public let metadata: ImageMetadata
+    /// For a JPEG: the quality its quantization tables were made for (see `JPEGQuality`),
+    /// whether or not they are IJG's scaling; nil for other formats.
+    public let jpegTables: JPEGQuality?
+    /// The quality an IJG-scaled JPEG (libjpeg, ImageMagick, GIMP, Pillow…) was saved at; nil
+    /// for other formats and for JPEGs with tables of their own (cameras, Photoshop).
+    public var jpegQuality: Int? { jpegTables.flatMap { $0.isIJGScaled ? $0.quality : nil } }
     public private(set) var rowsRead = 0
     public var rowsRemaining: Int { info.height - rowsRead }
 
@@ -66,6 +72,7 @@ public final class ImageReader {
                                  iccProfile: Self.blob(handle, IC_META_ICC),
                                  iptc: Self.blob(handle, IC_META_IPTC),
                                  photoshopResources: Self.blob(handle, IC_META_PHOTOSHOP))
+        jpegTables = Self.quantTable(handle, 0).flatMap { JPEGQuality(luminance: $0, chrominance: Self.quantTable(handle, 1)) }
     }
 
     deinit {
@@ -76,6 +83,12 @@ public final class ImageReader {
         var length = 0
         guard let bytes = ic_decoder_metadata(handle, kind, &length), length > 0 else { return nil }
         return Array(UnsafeBufferPointer(start: bytes, count: length))
+    }
+
+    private static func quantTable(_ handle: OpaquePointer, _ component: Int32) -> [UInt16]? {
+        var table = [UInt16](repeating: 0, count: 64)
+        guard ic_decoder_jpeg_quant_table(handle, component, &table) == 1 else { return nil }
+        return table
     }
 
     // MARK: Reading rows

@@ -25,6 +25,10 @@ public struct Job: Sendable, Codable, Equatable {
     /// Seconds the enhancement took.
     public var elapsed: Double?
     public var outputPixels: Int64?
+    /// For a done job: the quality its JPEG source was saved at, when its tables are IJG's.
+    public var jpegQuality: Int?
+    /// For a done job: the noise σ estimated in its source, on the 0…255 scale.
+    public var noiseSigma: Double?
     public var createdAt: Double
     public var updatedAt: Double
     public var startedAt: Double?
@@ -50,6 +54,8 @@ public struct Job: Sendable, Codable, Equatable {
         progress = row.double("progress") ?? 0
         elapsed = row.double("elapsed")
         outputPixels = row.int64("output_pixels")
+        jpegQuality = row.int64("jpeg_quality").map { Int($0) }
+        noiseSigma = row.double("noise_sigma")
         createdAt = row.double("created_at") ?? 0
         updatedAt = row.double("updated_at") ?? 0
         startedAt = row.double("started_at")

@@ -56,6 +56,12 @@ enum Schema {
         """
         ALTER TABLE jobs ADD COLUMN warnings TEXT;
         """,
+        // 3: what was measured of a done job's input: the quality a JPEG was saved at (IJG
+        // scaling, from its quantization tables) and its noise σ on the 0…255 scale.
+        """
+        ALTER TABLE jobs ADD COLUMN jpeg_quality INTEGER;
+        ALTER TABLE jobs ADD COLUMN noise_sigma REAL;
+        """,
     ]
 
     static var currentVersion: Int { migrations.count }

@@ -19,6 +19,10 @@ public struct Provenance: Sendable, Equatable {
     /// Set when the network's ×`scale` result was resampled to another size (`[output] scale`,
     /// `max_side`, `max_pixels`): the final factor and size.
     public var resampled: Resampling?
+    /// What the input had suffered (Imaging's `InputEstimate`): the quality an IJG-scaled JPEG
+    /// was saved at, and the noise σ on the 0…255 scale. Nil when unknown.
+    public var inputJPEGQuality: Int?
+    public var inputNoiseSigma: Double?
 
     /// The size an output was resampled to after the network, and the factor that makes it.
     public struct Resampling: Sendable, Equatable {
@@ -53,6 +57,14 @@ public struct Provenance: Sendable, Equatable {
             + (resampled.map {
                 "; resampled to \(String(format: "%.4g", $0.factor))× (\($0.width)×\($0.height), Lanczos-3)"
             } ?? "")
+            + inputDescription
+    }
+
+    /// "; input JPEG quality 75; noise σ 2.1", or as much of it as is known.
+    private var inputDescription: String {
+        let known = [inputJPEGQuality.map { "JPEG quality \($0)" },
+                     inputNoiseSigma.map { "noise σ " + String(format: "%.1f", $0) }].compactMap { $0 }
+        return known.isEmpty ? "" : "; input " + known.joined(separator: "; ")
     }
 
     /// Records this conversion in `packet`, whose ids are still the source's: new DocumentID and

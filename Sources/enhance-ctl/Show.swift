@@ -23,6 +23,8 @@ struct Show: ParsableCommand {
                 ("started", time(job.startedAt)), ("finished", time(job.finishedAt)),
             ]
             if let elapsed = job.elapsed { rows.append(("elapsed", String(format: "%.2f s", elapsed))) }
+            if let quality = job.jpegQuality { rows.append(("JPEG quality", "\(quality) (of the input)")) }
+            if let sigma = job.noiseSigma { rows.append(("noise σ", String(format: "%.1f (of the input, 0–255 scale)", sigma))) }
             if job.state == .running {
                 rows.append(("progress", "\(Int((job.progress * 100).rounded()))%"))
                 rows.append(("lease", "\(job.leaseOwner ?? "?") until \(time(job.leaseExpiry))"))

@@ -4,6 +4,7 @@ import Common
 import Configuration
 import Foundation
 import Hashing
+import Imaging
 import Metadata
 import SRGAN
 import Upscaling
@@ -82,6 +83,11 @@ struct Upscale: ParsableCommand {
                     sourcePath: URL(fileURLWithPath: input).standardizedFileURL.path, sourceSHA256: sourceSHA256,
                     softwareAgent: "enhance-ctl \(Product.version)", modelName: model.name, modelSHA256: model.sha256,
                     scale: Generator.scale, tile: tile, overlap: overlap)
+                // A first pass over the input (a decode, cheap next to the network); unreadable
+                // input again is the upscaler's to report.
+                let estimate = try? InputEstimate(path: input, maxPixels: maxPixels)
+                options.provenance?.inputJPEGQuality = estimate?.jpegQuality
+                options.provenance?.inputNoiseSigma = estimate?.noiseSigma
             }
             options.tile = tile
             options.overlap = overlap

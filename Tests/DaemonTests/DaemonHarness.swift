@@ -156,7 +156,7 @@ final class DaemonHarness {
 
     /// A small PNG (or `format`) cut from a fixture photo, distinct for each `index`; 16×16
     /// pixels so that a job takes a fraction of a second.
-    static func photo(_ index: Int, size: Int = 16, format: ImageFormat = .png) throws -> [UInt8] {
+    static func photo(_ index: Int, size: Int = 16, format: ImageFormat = .png, quality: Int = 92) throws -> [UInt8] {
         let sources = ["face", "cup", "fur"]
         let reader = try ImageReader(path: TestEnvironment.fixture("SRGANTests", "lr_\(sources[index % 3]).png"))
         var samples: [UInt8] = []
@@ -175,7 +175,8 @@ final class DaemonHarness {
             .appendingPathComponent("crop-\(UUID().uuidString).\(format.preferredPathExtension)").path
         defer { try? FileManager.default.removeItem(atPath: temporary) }
         let writer = try ImageWriter(path: temporary, info: ImageInfo(width: size, height: size, channels: c,
-                                                                     bitDepth: 8, format: format))
+                                                                     bitDepth: 8, format: format),
+                                     quality: quality)
         try writer.writeRows(crop)
         try writer.finish()
         return Array(try Data(contentsOf: URL(fileURLWithPath: temporary)))

@@ -24,11 +24,11 @@ final class JobQueueTests {
 
     @Test("a new database is at the latest schema version, in WAL mode, with an empty queue")
     func freshDatabase() throws {
-        #expect(try queue.schemaVersion() == 2)
+        #expect(try queue.schemaVersion() == 3)
         #expect(try queue.counts().values.allSatisfy { $0 == 0 })
         #expect(FileManager.default.fileExists(atPath: queue.path + "-wal"))
         // Reopening migrates nothing twice.
-        #expect(try JobQueue(path: queue.path).schemaVersion() == 2)
+        #expect(try JobQueue(path: queue.path).schemaVersion() == 3)
     }
 
     @Test("opening a missing database without create fails with a message naming it")
@@ -165,6 +165,36 @@ final class JobQueueTests {
         _ = try queue.claim(owner: "w", lease: 10, now: 2)
         #expect(try queue.complete(id: b.id, owner: "w", outputPath: "/in/b.x4.png", elapsed: 1, outputPixels: 16, now: 3))
         #expect(try queue.job(id: b.id)?.warnings == nil)
+    }
+
+    @Test("a done job keeps what was measured of its input (JPEG quality, noise σ); unknown ones stay nil")
+    func inputEstimateKept() throws {
+        let a = try queue.enqueue(submission("/in/a.jpg", sha: "a"), now: 0).job
+        _ = try queue.claim(owner: "w", lease: 10, now: 0)
+        #expect(try queue.complete(id: a.id, owner: "w", outputPath: "/in/a.x4.jpg", elapsed: 1, outputPixels: 16,
+                                   jpegQuality: 40, noiseSigma: 2.25, now: 1))
+        let done = try #require(try queue.job(id: a.id))
+        #expect(done.jpegQuality == 40 && done.noiseSigma == 2.25)
+        let b = try queue.enqueue(submission("/in/b.png", sha: "b"), now: 2).job
+        _ = try queue.claim(owner: "w", lease: 10, now: 2)
+        #expect(try queue.complete(id: b.id, owner: "w", outputPath: "/in/b.x4.png", elapsed: 1, outputPixels: 16,
+                                   noiseSigma: 0.5, now: 3))
+        let png = try #require(try queue.job(id: b.id))
+        #expect(png.jpegQuality == nil && png.noiseSigma == 0.5)
+    }
+
+    @Test("a database of schema 2 with a done job migrates to 3, the job kept and its estimates unknown")
+    func migratesFromSchema2() throws {
+        let a = try queue.enqueue(submission("/in/a.png", sha: "a"), now: 0).job
+        // Back to what version 2 was: the columns of migration 3 dropped, the version lowered.
+        let sqlite = try runCommand("/usr/bin/sqlite3", [queue.path, """
+            ALTER TABLE jobs DROP COLUMN jpeg_quality; ALTER TABLE jobs DROP COLUMN noise_sigma; PRAGMA user_version = 2;
+            """])
+        #expect(sqlite.status == 0, "\(sqlite.stderr)")
+        let reopened = try JobQueue(path: queue.path)
+        #expect(try reopened.schemaVersion() == 3)
+        let job = try #require(try reopened.job(id: a.id))
+        #expect(job.sourcePath == "/in/a.png" && job.jpegQuality == nil && job.noiseSigma == nil)
     }
 
     @Test("recovery spares the leases of its own daemon's workers, however long ago they expired")

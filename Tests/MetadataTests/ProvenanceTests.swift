@@ -46,6 +46,17 @@ struct ProvenanceTests {
         #expect(p.parameters.hasPrefix(#"model my <model> & "best" 'one' (sha256 "#))
     }
 
+    @Test("the History event's parameters end with the input's JPEG quality and noise σ when they are known")
+    func inputEstimate() {
+        var p = provenance()
+        #expect(!p.parameters.contains("input"))
+        p.inputJPEGQuality = 75
+        p.inputNoiseSigma = 2.14
+        #expect(p.parameters.hasSuffix("; overlap 48; input JPEG quality 75; noise σ 2.1"), "\(p.parameters)")
+        p.inputJPEGQuality = nil
+        #expect(p.parameters.hasSuffix("; overlap 48; input noise σ 2.1"), "\(p.parameters)")
+    }
+
     @Test("a packet made from nothing says when in MetadataDate and the event, and sets no CreateDate")
     func noCreateDate() throws {
         let parsed = try ParsedXML(packet(provenance()))

@@ -144,6 +144,12 @@ ic_status ic_decoder_read_rows(ic_decoder *dec, uint32_t count, void *rows,
 const uint8_t *ic_decoder_metadata(const ic_decoder *dec, ic_meta_kind kind,
                                    size_t *length);
 
+/* A JPEG's quantization table for `component` (0: luminance, 1: chrominance, i.e. the
+ * table the file assigns to its first or second component), 64 values in natural (row-major)
+ * order, as the header stored them. Returns 1 and fills `table`, or 0 when the file is not a
+ * JPEG or has no such component. Pure reading of what ic_decoder_open saved: never fails. */
+int ic_decoder_jpeg_quant_table(const ic_decoder *dec, int component, uint16_t table[64]);
+
 void ic_decoder_close(ic_decoder *dec);
 
 /* ---- Encoding ---------------------------------------------------------- */
