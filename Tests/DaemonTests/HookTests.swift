@@ -34,8 +34,9 @@ struct HookTests {
         let records = h.directory.appendingPathComponent("records").path
         try FileManager.default.createDirectory(atPath: records, withIntermediateDirectories: true)
         let hook = try script(h, "record.sh", """
-            env | grep -E '^ENHANCE_(JOB_ID|SOURCE|OUTPUT|SIDECAR|STATE|REASON)=' | sort > "$1/$2.env"
             printf '%s\\n' "$3" > "$1/$2.arg"
+            env | grep -E '^ENHANCE_(JOB_ID|SOURCE|OUTPUT|SIDECAR|STATE|REASON)=' | sort > "$1/$2.env.partial"
+            mv "$1/$2.env.partial" "$1/$2.env"   # whole when it appears: the test reads it then
             echo "hook saw job $2"
             """)
         try h.writeConfiguration(settings: """
@@ -50,7 +51,9 @@ struct HookTests {
         #expect(h.waitFor([.done: 1, .failed: 1], timeout: 60), "\(h.counts())\n\(h.log)")
         let done = try #require(try h.queue().jobs(state: .done).first)
         let failed = try #require(try h.queue().jobs(state: .failed).first)
-        #expect(eventually(timeout: 10) { FileManager.default.fileExists(atPath: "\(records)/\(failed.id).env") })
+        #expect(eventually(timeout: 10) {
+            [done.id, failed.id].allSatisfy { FileManager.default.fileExists(atPath: "\(records)/\($0).env") }
+        })
 
         let output = h.inbox + "/cat.x4.png"
         #expect(environment(in: "\(records)/\(done.id).env") == [
@@ -66,7 +69,7 @@ struct HookTests {
         #expect(failure["ENHANCE_REASON"] == reason, "\(failure)")
         #expect((try? String(contentsOfFile: "\(records)/\(failed.id).arg", encoding: .utf8)) == reason + "\n")
 
-        #expect(h.log.contains("hook on_done (job \(done.id)): hook saw job \(done.id)"), "\(h.log)")
+        #expect(eventually(timeout: 5) { h.log.contains("hook on_done (job \(done.id)): hook saw job \(done.id)") }, "\(h.log)")
         #expect(eventually(timeout: 5) { h.log.contains("hook on_failed (job \(failed.id)): hook saw job \(failed.id)") }, "\(h.log)")
         h.signal(SIGTERM)
         #expect(h.waitForExit(timeout: 30) == 0)
