@@ -61,9 +61,10 @@ extension DaemonConfiguration {
             let roots = try r.paths("watch.roots") ?? []
             guard !roots.isEmpty else { throw ConfigurationError(key: "watch.roots", message: "must name at least one folder") }
             let naming = try OutputNaming(pattern: try r.string("output.name_pattern") ?? "{name}.x4.{ext}")
+            let modelDirectory = try r.path("model.directory") ?? absolutePath("var/models", base: baseDirectory)
             var config = DaemonConfiguration(
                 roots: roots, naming: naming,
-                modelPath: try modelPath(&r, base: baseDirectory),
+                modelPath: try modelPath(&r, directory: modelDirectory),
                 workers: 1, threadsPerWorker: 1,
                 database: try r.path("state.database") ?? absolutePath("var/state/enhance.sqlite", base: baseDirectory),
                 file: file)
@@ -93,6 +94,10 @@ extension DaemonConfiguration {
             config.tile = try r.integer("model.tile", in: Defaults.tileRange) ?? config.tile
             config.overlap = try r.integer("model.overlap", in: Defaults.overlapRange(tile: config.tile)) ?? config.overlap
             config.maxInputPixels = try r.integer("model.max_input_pixels", in: 1...Int(Int32.max)) ?? config.maxInputPixels
+            try readRouting(&config, &r, directory: modelDirectory)
+            config.deblocking.mode = try r.choice("model.deblock") ?? config.deblocking.mode
+            config.deblocking.belowQuality = try r.integer("model.deblock_below_quality", in: 1...101)
+                ?? config.deblocking.belowQuality
             let workers = try r.integer("workers.count", in: 0...256) ?? 0
             let threads = try r.integer("workers.threads", in: 0...256) ?? 0
             (config.workers, config.threadsPerWorker) = defaultConcurrency(workers: workers, threads: threads,
@@ -121,10 +126,9 @@ extension DaemonConfiguration {
 
     /// `model.path`, or `model.name` looked up in `model.directory` (default `var/models`);
     /// one of the two, since a file that gives both would leave a reader guessing which wins.
-    static func modelPath(_ r: inout KeyReader, base: String) throws(ConfigurationError) -> String {
+    static func modelPath(_ r: inout KeyReader, directory: String) throws(ConfigurationError) -> String {
         let path = try r.path("model.path")
         let name = try r.string("model.name")
-        let directory = try r.path("model.directory") ?? absolutePath("var/models", base: base)
         switch (path, name) {
         case (let path?, nil): return path
         case (nil, let name?):
@@ -135,6 +139,26 @@ extension DaemonConfiguration {
         case (nil, nil): return ModelName.file(ModelName.defaultName, in: directory)
         case (_?, _?): throw ConfigurationError(key: "model.name", message: "give model.name or model.path, not both")
         }
+    }
+
+    /// `model.degraded` (a name in `model.directory`, or a path: the same rule as `--model`)
+    /// and the thresholds that send an input to it. A threshold without the model would route
+    /// nowhere, which is a mistake worth saying.
+    static func readRouting(_ config: inout DaemonConfiguration, _ r: inout KeyReader,
+                            directory: String) throws(ConfigurationError) {
+        if let degraded = try r.string("model.degraded") {
+            config.degradedModelPath = ModelName.isName(degraded)
+                ? ModelName.file(degraded, in: directory)
+                : try r.path("model.degraded")
+        }
+        let quality = try r.integer("model.degraded_below_quality", in: 1...101)
+        let noise = try r.number("model.degraded_above_noise", min: 0, "a noise σ on the 0–255 scale")
+        if config.degradedModelPath == nil, quality != nil || noise != nil {
+            throw ConfigurationError(key: quality != nil ? "model.degraded_below_quality" : "model.degraded_above_noise",
+                                     message: "routes to model.degraded, which is not set")
+        }
+        config.degradedThresholds.belowQuality = quality ?? config.degradedThresholds.belowQuality
+        config.degradedThresholds.aboveNoise = noise ?? config.degradedThresholds.aboveNoise
     }
 
     /// Workers × threads fill the cores without oversubscribing them: by default one worker per
@@ -166,6 +190,7 @@ extension DaemonConfiguration {
             + (format == .png || background == .white ? "" : " background=\(background)")
             // Likewise the size: only a resampled output's key says how.
             + (outputSize == OutputSize() ? "" : " size=\(outputSize.key)")
+            + deblocking.key
     }
 }
 
@@ -250,13 +275,13 @@ struct KeyReader {
         return i
     }
 
-    mutating func number(_ key: String, min: Double) throws(ConfigurationError) -> Double? {
+    mutating func number(_ key: String, min: Double, _ what: String = "a number of seconds") throws(ConfigurationError) -> Double? {
         guard let v = value(key) else { return nil }
         let d: Double
         switch v {
         case .integer(let i): d = Double(i)
         case .float(let f): d = f
-        default: throw wrong(key, "a number of seconds", v)
+        default: throw wrong(key, what, v)
         }
         guard d >= min, d.isFinite else { throw ConfigurationError(key: key, message: "must be at least \(min), got \(v)") }
         return d

@@ -45,6 +45,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
     // [model]
     /// The model file: `model.path`, or `model.name` in `model.directory`.
     public var modelPath: String
+    /// `model.degraded`: a second model for inputs that already suffered (nil: none), chosen
+    /// per job by `degradedThresholds` (see `ModelRoute`).
+    public var degradedModelPath: String?
+    public var degradedThresholds = ModelRoute.Thresholds()
+    /// `model.deblock`, `model.deblock_below_quality`: JPEG inputs deblocked with their own
+    /// quantization tables before the network.
+    public var deblocking = Deblocking()
     /// The same defaults as `upscale` (Common's `Defaults`, chosen by measured fidelity
     /// against TensorFlow).
     public var tile = Defaults.tile

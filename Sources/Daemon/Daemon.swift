@@ -35,15 +35,16 @@ public final class Daemon: Sendable {
         let pid = getpid()
         let lock = try DaemonLock(database: c.database, pid: pid)
         let queue = try JobQueue(path: c.database)
-        let model = try ModelCheck.load(c.modelPath)
-        let state = DaemonState(configuration: c, model: model)
+        let route = try ModelCheck.loadRoute(c)
+        let model = route.primary
+        let state = DaemonState(configuration: c, route: route)
         for job in try queue.recoverAbandoned(all: true, policy: c.retryPolicy) {
             logger.warning("job \(job.id): was running when the daemon stopped; \(job.state == .failed ? "failed: " + (job.lastError ?? "") : "requeued") (\(job.sourcePath))")
         }
         let lifecycle = Lifecycle(queue: queue, state: state, logger: logger, notifier: notifier, pid: pid,
                                   startedAt: Date().timeIntervalSince1970)
         try lifecycle.start()
-        logger.info("enhanced \(Product.version) (pid \(pid)): \(c.workers) worker(s) × \(c.threadsPerWorker) thread(s), model \(model.name) (sha256 \(model.sha256.prefix(12))…), database \(c.database)")
+        logger.info("enhanced \(Product.version) (pid \(pid)): \(c.workers) worker(s) × \(c.threadsPerWorker) thread(s), model \(model.name) (sha256 \(model.sha256.prefix(12))…)\(route.degraded.map { ", degraded inputs (\(route.thresholds.summary)) \($0.name) (sha256 \($0.sha256.prefix(12))…)" } ?? ""), database \(c.database)")
         SignalWaiter.start(onReload: { lifecycle.reload() }, onStop: { lifecycle.requestStop($0, signal: $1) })
         notifier.ready(status: "watching \(c.roots.count) folder(s)")
         let status = lifecycle.waitForStop()

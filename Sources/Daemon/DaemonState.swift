@@ -7,8 +7,11 @@ import Foundation
 final class DaemonState: @unchecked Sendable {
     struct Snapshot {
         var configuration: DaemonConfiguration
-        var model: ModelIdentity
-        /// Bumped when workers must load their generator again (new model or thread count).
+        /// The models in force and which input goes to which (jobs are keyed by `route.id`).
+        var route: ModelRoute
+        /// The primary model: the daemon's record and clean inputs.
+        var model: ModelIdentity { route.primary }
+        /// Bumped when workers must load their generators again (new models or thread count).
         var generation: Int
         var stopping: Bool
     }
@@ -18,16 +21,16 @@ final class DaemonState: @unchecked Sendable {
     private var inFlight: [Int64: String] = [:]
     private var workSignalled = false
 
-    init(configuration: DaemonConfiguration, model: ModelIdentity) {
-        current = Snapshot(configuration: configuration, model: model, generation: 0, stopping: false)
+    init(configuration: DaemonConfiguration, route: ModelRoute) {
+        current = Snapshot(configuration: configuration, route: route, generation: 0, stopping: false)
     }
 
     var snapshot: Snapshot { condition.withLock { current } }
 
-    func update(configuration: DaemonConfiguration, model: ModelIdentity, reloadGenerators: Bool) {
+    func update(configuration: DaemonConfiguration, route: ModelRoute, reloadGenerators: Bool) {
         condition.withLock {
             current.configuration = configuration
-            current.model = model
+            current.route = route
             if reloadGenerators { current.generation += 1 }
             workSignalled = true
             condition.broadcast()

@@ -10,10 +10,10 @@ import JobQueue
 /// no folder, database, output or lock file is created or changed.
 public enum DryRun {
     public static func report(_ c: DaemonConfiguration) throws -> [String] {
-        let model = try ModelCheck.identity(c.modelPath)
+        let route = try ModelCheck.routeIdentity(c)
         let queue = try JobQueue(scratchCopyOf: c.database)
         let naming = c.naming
-        let intake = SourceIntake(queue: queue, modelID: model.id, paramsKey: c.paramsKey,
+        let intake = SourceIntake(queue: queue, modelID: route.id, paramsKey: c.paramsKey,
                                   rules: IgnoreRules(isOwnOutput: { naming.isOutputName($0) }))
         var lines: [String] = []
         for root in c.roots {

@@ -32,7 +32,7 @@ final class DaemonIntake: Sendable {
     private func current() -> SourceIntake {
         let snapshot = state.snapshot
         let naming = snapshot.configuration.naming
-        return SourceIntake(queue: queue, modelID: snapshot.model.id, paramsKey: snapshot.configuration.paramsKey,
+        return SourceIntake(queue: queue, modelID: snapshot.route.id, paramsKey: snapshot.configuration.paramsKey,
                             rules: IgnoreRules(isOwnOutput: { naming.isOutputName($0) }))
     }
 

@@ -129,14 +129,12 @@ final class Lifecycle: @unchecked Sendable {
                 logger.warning("reload: state.database changes only on restart; still using \(old.configuration.database)")
                 next.database = old.configuration.database
             }
-            var model = old.model
-            if next.modelPath != old.model.path || (try? ModelCheck.sha256(of: next.modelPath)) != old.model.sha256 {
-                do {
-                    model = try ModelCheck.load(next.modelPath)
-                } catch {
-                    logger.error("reload: \(error); keeping the running configuration")
-                    return
-                }
+            let route: ModelRoute
+            do {
+                route = try reloadRoute(next, old.route)
+            } catch {
+                logger.error("reload: \(error); keeping the running configuration")
+                return
             }
             let c = old.configuration
             var replacement: FolderWatcher?
@@ -153,17 +151,31 @@ final class Lifecycle: @unchecked Sendable {
                 }
             }
             logger.level = next.logLevel
-            let regenerate = model != old.model || next.threadsPerWorker != c.threadsPerWorker
-            state.update(configuration: next, model: model, reloadGenerators: regenerate)
+            let regenerate = route.primary != old.route.primary || route.degraded != old.route.degraded
+                || next.threadsPerWorker != c.threadsPerWorker
+            state.update(configuration: next, route: route, reloadGenerators: regenerate)
             if let replacement {
                 watcher?.stop()
                 watcher = replacement
             }
             pool.ensure(next.workers)
             metricsFile.start()
-            try? register(next, model: model)
-            logger.info("reloaded \(next.file ?? "the configuration"): \(next.workers) worker(s) × \(next.threadsPerWorker) thread(s), model \(model.name)\(regenerate ? " (workers reload it between jobs)" : "")")
+            try? register(next, model: route.primary)
+            let models = route.primary.name + (route.degraded.map { ", degraded inputs \($0.name)" } ?? "")
+            logger.info("reloaded \(next.file ?? "the configuration"): \(next.workers) worker(s) × \(next.threadsPerWorker) thread(s), model \(models)\(regenerate ? " (workers reload it between jobs)" : "")")
         }
+    }
+
+    /// The route of the `next` configuration: a model whose file (path or bytes) is what runs
+    /// now is kept as it is, any other is hashed and test-loaded first.
+    private func reloadRoute(_ next: DaemonConfiguration, _ old: ModelRoute) throws -> ModelRoute {
+        func model(_ path: String, key: String, running: ModelIdentity?) throws -> ModelIdentity {
+            if let running, running.path == path, (try? ModelCheck.sha256(of: path)) == running.sha256 { return running }
+            return try ModelCheck.load(path, key: key)
+        }
+        return ModelRoute(primary: try model(next.modelPath, key: "model.path", running: old.primary),
+                          degraded: try next.degradedModelPath.map { try model($0, key: "model.degraded", running: old.degraded) },
+                          thresholds: next.degradedThresholds)
     }
 
     // MARK: Stop

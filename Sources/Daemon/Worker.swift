@@ -19,7 +19,10 @@ final class Worker: @unchecked Sendable {
     private let queue: JobQueue
     private let logger: Logger
     private let observers: JobObservers
+    // Confined to this worker's thread, like the generators themselves.
     private var generator: Generator?
+    /// The route's second model, loaded when a degraded input first needs it.
+    private var degradedGenerator: Generator?
     private var generation = -1
     private let exited = DispatchSemaphore(value: 0)
     /// Seconds between lease renewals (with progress) while a job runs.
@@ -62,6 +65,7 @@ final class Worker: @unchecked Sendable {
             if generation != snapshot.generation {
                 do {
                     generator = nil
+                    degradedGenerator = nil
                     generator = try Generator(contentsOf: snapshot.model.path,
                                               threads: snapshot.configuration.threadsPerWorker)
                     generation = snapshot.generation
@@ -122,6 +126,14 @@ final class Worker: @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: plan.directory, withIntermediateDirectories: true)
             StaleTemporaries.remove(in: plan.directory)
 
+            // What the input already suffered, for the job and the History event: a pass of its
+            // own over the checked descriptor, finished before the upscaler's reader shares its
+            // offset. A file it cannot decode is left for the upscaler to report, once. It also
+            // picks the model (see `ModelRoute` for why here and not at intake).
+            let estimate = try? InputEstimate(descriptor: file.descriptor, path: source, maxPixels: c.maxInputPixels)
+            let (model, reason) = snapshot.route.choose(jpegQuality: estimate?.jpegQuality, noiseSigma: estimate?.noiseSigma)
+            let network = try generator(for: model, snapshot)
+
             var options = UpscaleOptions()
             options.tile = c.tile
             options.overlap = c.overlap
@@ -129,22 +141,18 @@ final class Worker: @unchecked Sendable {
             options.background = c.background
             options.outputSize = c.outputSize
             options.provenance = Provenance(sourcePath: source, sourceSHA256: job.sha256, when: Date(),
-                                            softwareAgent: "enhanced \(Product.version)", modelName: snapshot.model.name,
-                                            modelSHA256: snapshot.model.sha256, scale: Generator.scale,
+                                            softwareAgent: "enhanced \(Product.version)", modelName: model.name,
+                                            modelSHA256: model.sha256, scale: Generator.scale,
                                             tile: c.tile, overlap: c.overlap)
-            // What the input already suffered, for the job and the History event: a pass of its
-            // own over the checked descriptor, finished before the upscaler's reader shares its
-            // offset. A file it cannot decode is left for the upscaler to report, once.
-            let estimate = try? InputEstimate(descriptor: file.descriptor, path: source, maxPixels: c.maxInputPixels)
             options.provenance?.inputJPEGQuality = estimate?.jpegQuality
             options.provenance?.inputNoiseSigma = estimate?.noiseSigma
-            logger.info("job \(job.id): enhancing \(source) (attempt \(job.attempts))")
-            let reader = try UprightReader(descriptor: file.descriptor, path: source, maxPixels: c.maxInputPixels)
+            logger.info("job \(job.id): enhancing \(source) with \(model.name)\(reason.map { " (\($0))" } ?? "") (attempt \(job.attempts))")
+            let reader = try UprightReader(try Self.decoder(file, source, estimate, c, deblocked: &options.provenance))
             // Output and sidecar appear together or not at all, with the source's mode bits
             // (never wider: the unit's umask still applies).
             let pair = try PairedCommit(output: plan.outputPath, sidecar: plan.sidecarPath, mode: file.mode & 0o666)
             var lastRenewal = ProcessInfo.processInfo.systemUptime
-            let result = try ImageUpscaler.upscale(reader, into: pair.output, generator: generator!,
+            let result = try ImageUpscaler.upscale(reader, into: pair.output, generator: network,
                                                    options: options) { fraction in
                 let t = ProcessInfo.processInfo.systemUptime
                 guard t - lastRenewal >= Self.renewInterval else { return }
@@ -161,10 +169,10 @@ final class Worker: @unchecked Sendable {
             let pixels = Int64(result.output.width * result.output.height)
             if try queue.complete(id: job.id, owner: owner, outputPath: plan.outputPath, elapsed: result.seconds,
                                   outputPixels: pixels, jpegQuality: estimate?.jpegQuality,
-                                  noiseSigma: estimate?.noiseSigma,
+                                  noiseSigma: estimate?.noiseSigma, modelName: model.name, modelSHA256: model.sha256,
                                   warning: result.warnings.isEmpty ? nil : result.warnings.joined(separator: "\n")) {
                 logger.info(String(format: "job %lld: done → %@ (%.2f s)", job.id, plan.outputPath, result.seconds))
-                observers.metrics.jobDone(model: snapshot.model.name, seconds: result.seconds, outputPixels: pixels)
+                observers.metrics.jobDone(model: model.name, seconds: result.seconds, outputPixels: pixels)
                 observers.hooks.jobEnded(.init(jobID: job.id, source: source, output: plan.outputPath,
                                                sidecar: plan.sidecarPath, state: "done"), hooks: c.hooks)
             } else {
@@ -173,6 +181,32 @@ final class Worker: @unchecked Sendable {
         } catch {
             record(error, for: job, policy: c.retryPolicy, hooks: c.hooks, model: snapshot.model.name)
         }
+    }
+
+    /// The loaded generator of `model`: the primary's, or the degraded model's (loaded on first
+    /// use; the start-up check has loaded it once already, so a failure here is the file's
+    /// change since, and the job's to report).
+    private func generator(for model: ModelIdentity, _ snapshot: DaemonState.Snapshot) throws -> Generator {
+        guard model != snapshot.route.primary else { return generator! }
+        if let degradedGenerator { return degradedGenerator }
+        let loaded = try Generator(contentsOf: model.path, threads: snapshot.configuration.threadsPerWorker)
+        logger.debug("worker \(index): loaded \(model.name) for degraded inputs")
+        degradedGenerator = loaded
+        return loaded
+    }
+
+    /// The job's decoder: for a JPEG that `model.deblock` selects, one that serves its pixels
+    /// deblocked within its own quantization tables (recorded in the provenance). A JPEG that
+    /// cannot be deblocked (CMYK, 12-bit) is decoded as it is; one that cannot be read at all
+    /// is left for the decoder to report, once.
+    static func decoder(_ file: SecureFile, _ source: String, _ estimate: InputEstimate?, _ c: DaemonConfiguration,
+                        deblocked provenance: inout Provenance?) throws -> ImageReader {
+        if let estimate, c.deblocking.applies(isJPEG: estimate.isJPEG, jpegQuality: estimate.jpegQuality),
+           let reader = try? JPEGDeblocker.reader(descriptor: file.descriptor, path: source, maxPixels: c.maxInputPixels) {
+            provenance?.deblocked = true
+            return reader
+        }
+        return try ImageReader(descriptor: file.descriptor, path: source, maxPixels: c.maxInputPixels)
     }
 
     /// Opens a job's source beneath the watched root it lies under, following no link on the

@@ -23,6 +23,9 @@ public final class ImageReader {
     public var rowsRemaining: Int { info.height - rowsRead }
 
     private let handle: OpaquePointer
+    /// Rows served from memory instead of the decoder: this very JPEG's pixels after a stage
+    /// that works on the whole file (deblocking); see `substitutePixels`.
+    private var substitute: [UInt8]?
 
     /// Reads only the header: the format is recognised from the file's
     /// content, never its extension, and `maxPixels` is enforced before any
@@ -140,6 +143,18 @@ public final class ImageReader {
         return rows
     }
 
+    /// From now on the rows come from `samples` (all of the image: `info.height` rows of
+    /// `info.samplesPerRow` 8-bit samples, stored orientation), while header, metadata and
+    /// tables stay the file's: how a stage before the network (deblocking) hands its result to
+    /// the readers above this one. Only before any row is read.
+    public func substitutePixels(_ samples: [UInt8]) throws(ImageError) {
+        guard rowsRead == 0, info.bitDepth == 8, samples.count == info.height * info.samplesPerRow else {
+            throw ImageError(.invalidArgument, path: path,
+                             detail: "substitute pixels must be all \(info.height) rows of 8-bit samples, before any row is read")
+        }
+        substitute = samples
+    }
+
     private func checkDepth(_ depth: Int, requestedBy type: String) throws(ImageError) {
         guard info.bitDepth == depth else {
             throw ImageError(.invalidArgument, path: path,
@@ -170,6 +185,14 @@ public final class ImageReader {
         guard capacity >= rows * info.samplesPerRow else {
             throw ImageError(.invalidArgument, path: path,
                              detail: "buffer holds \(capacity) samples, \(rows) rows need \(rows * info.samplesPerRow)")
+        }
+        if let substitute {
+            let start = rowsRead * info.samplesPerRow, count = rows * info.samplesPerRow
+            substitute.withUnsafeBytes { source in
+                raw.baseAddress!.copyMemory(from: source.baseAddress! + start, byteCount: count)
+            }
+            rowsRead += rows
+            return rows
         }
         var done: UInt32 = 0
         var error = ic_error()

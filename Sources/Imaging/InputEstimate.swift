@@ -6,10 +6,13 @@ public struct InputEstimate: Sendable, Equatable {
     public var jpegQuality: Int?
     /// See `NoiseEstimator.sigma`: on the 0…255 scale; nil for an image under 2×2 pixels.
     public var noiseSigma: Double?
+    /// A JPEG, whatever its tables: what deblocking can work on.
+    public var isJPEG: Bool
 
-    public init(jpegQuality: Int?, noiseSigma: Double?) {
+    public init(jpegQuality: Int?, noiseSigma: Double?, isJPEG: Bool = false) {
         self.jpegQuality = jpegQuality
         self.noiseSigma = noiseSigma
+        self.isJPEG = isJPEG
     }
 
     /// Band height while streaming: memory is this many rows of floats.
@@ -37,6 +40,6 @@ public struct InputEstimate: Sendable, Equatable {
             if rows == 0 { break }
             noise.add(rows: band, rowCount: rows)
         }
-        self.init(jpegQuality: reader.jpegQuality, noiseSigma: noise.sigma)
+        self.init(jpegQuality: reader.jpegQuality, noiseSigma: noise.sigma, isJPEG: reader.info.format == .jpeg)
     }
 }

@@ -29,6 +29,9 @@ public struct Job: Sendable, Codable, Equatable {
     public var jpegQuality: Int?
     /// For a done job: the noise σ estimated in its source, on the 0…255 scale.
     public var noiseSigma: Double?
+    /// For a done job: the model that enhanced it (`modelID` is the route it was keyed by).
+    public var modelName: String?
+    public var modelSHA256: String?
     public var createdAt: Double
     public var updatedAt: Double
     public var startedAt: Double?
@@ -56,6 +59,8 @@ public struct Job: Sendable, Codable, Equatable {
         outputPixels = row.int64("output_pixels")
         jpegQuality = row.int64("jpeg_quality").map { Int($0) }
         noiseSigma = row.double("noise_sigma")
+        modelName = row.string("model_name")
+        modelSHA256 = row.string("model_sha256")
         createdAt = row.double("created_at") ?? 0
         updatedAt = row.double("updated_at") ?? 0
         startedAt = row.double("started_at")

@@ -179,19 +179,21 @@ public final class JobQueue: @unchecked Sendable {
     /// would only enhance the same photo twice. False when another worker holds it now (it will
     /// write the same output name, so nothing is duplicated) or it ended otherwise.
     @discardableResult
-    /// `jpegQuality` and `noiseSigma` are what was measured of the input (see `Job`).
+    /// `jpegQuality` and `noiseSigma` are what was measured of the input, `modelName` and
+    /// `modelSHA256` the model that enhanced it (see `Job`).
     public func complete(id: Int64, owner: String, outputPath: String, elapsed: Double, outputPixels: Int64,
                          jpegQuality: Int? = nil, noiseSigma: Double? = nil,
+                         modelName: String? = nil, modelSHA256: String? = nil,
                          warning: String? = nil, now: Double = JobQueue.now()) throws -> Bool {
         try locked {
             !(try connection.run("""
                 UPDATE jobs SET state = 'done', output_path = ?, elapsed = ?, output_pixels = ?, progress = 1,
-                                jpeg_quality = ?, noise_sigma = ?,
+                                jpeg_quality = ?, noise_sigma = ?, model_name = ?, model_sha256 = ?,
                                 last_error = NULL, warnings = ?, lease_owner = NULL, lease_expiry = NULL,
                                 not_before = 0, finished_at = ?, updated_at = ?
                 WHERE id = ? AND ((state = 'running' AND lease_owner = ?) OR state = 'queued') RETURNING id
                 """, [outputPath.sqlValue, elapsed.sqlValue, outputPixels.sqlValue, jpegQuality.sqlValue,
-                      noiseSigma.sqlValue, warning.sqlValue,
+                      noiseSigma.sqlValue, modelName.sqlValue, modelSHA256.sqlValue, warning.sqlValue,
                       now.sqlValue, now.sqlValue, id.sqlValue, owner.sqlValue]).isEmpty)
         }
     }

@@ -62,6 +62,13 @@ enum Schema {
         ALTER TABLE jobs ADD COLUMN jpeg_quality INTEGER;
         ALTER TABLE jobs ADD COLUMN noise_sigma REAL;
         """,
+        // 4: which model enhanced a done job (name and sha256): with a second model for
+        // degraded inputs the choice is made per job when it runs, so model_id (the route
+        // the job is keyed by) no longer says it.
+        """
+        ALTER TABLE jobs ADD COLUMN model_name TEXT;
+        ALTER TABLE jobs ADD COLUMN model_sha256 TEXT;
+        """,
     ]
 
     static var currentVersion: Int { migrations.count }

@@ -23,6 +23,8 @@ public struct Provenance: Sendable, Equatable {
     /// was saved at, and the noise σ on the 0…255 scale. Nil when unknown.
     public var inputJPEGQuality: Int?
     public var inputNoiseSigma: Double?
+    /// The input JPEG was deblocked with its own quantization tables before the network.
+    public var deblocked = false
 
     /// The size an output was resampled to after the network, and the factor that makes it.
     public struct Resampling: Sendable, Equatable {
@@ -57,6 +59,7 @@ public struct Provenance: Sendable, Equatable {
             + (resampled.map {
                 "; resampled to \(String(format: "%.4g", $0.factor))× (\($0.width)×\($0.height), Lanczos-3)"
             } ?? "")
+            + (deblocked ? "; deblocked within the input's JPEG quantization tables" : "")
             + inputDescription
     }
 

@@ -25,14 +25,20 @@ struct Enqueue: ParsableCommand {
             // A dry run decides against a private in-memory copy of the queue: the same intake,
             // the same answers, and the database (or its absence) untouched.
             let queue = dryRun ? try scratchQueue(c.database) : try options.openQueue(create: true)
-            let model: ModelIdentity
-            do {
-                model = ModelIdentity(path: c.modelPath, sha256: try SHA256.hexDigest(ofFile: c.modelPath))
-            } catch {
-                throw Failure("model.path: \(error)")
+            // Keyed by the daemon's route (see `ModelRoute`): which of its models enhances each
+            // file is the worker's choice when it runs.
+            func identity(_ path: String, _ key: String) throws -> ModelIdentity {
+                do {
+                    return ModelIdentity(path: path, sha256: try SHA256.hexDigest(ofFile: path))
+                } catch {
+                    throw Failure("\(key): \(error)")
+                }
             }
+            let route = ModelRoute(primary: try identity(c.modelPath, "model.path"),
+                                   degraded: try c.degradedModelPath.map { try identity($0, "model.degraded") },
+                                   thresholds: c.degradedThresholds)
             let naming = c.naming
-            let intake = SourceIntake(queue: queue, modelID: model.id, paramsKey: c.paramsKey,
+            let intake = SourceIntake(queue: queue, modelID: route.id, paramsKey: c.paramsKey,
                                       rules: IgnoreRules(isOwnOutput: { naming.isOutputName($0) }))
             var problems = 0
             let files: [String]

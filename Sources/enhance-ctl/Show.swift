@@ -22,6 +22,9 @@ struct Show: ParsableCommand {
                 ("output", job.outputPath ?? "-"), ("created", time(job.createdAt)),
                 ("started", time(job.startedAt)), ("finished", time(job.finishedAt)),
             ]
+            if let name = job.modelName {
+                rows.append(("enhanced by", "\(name)" + (job.modelSHA256.map { " (sha256 \($0))" } ?? "")))
+            }
             if let elapsed = job.elapsed { rows.append(("elapsed", String(format: "%.2f s", elapsed))) }
             if let quality = job.jpegQuality { rows.append(("JPEG quality", "\(quality) (of the input)")) }
             if let sigma = job.noiseSigma { rows.append(("noise σ", String(format: "%.1f (of the input, 0–255 scale)", sigma))) }

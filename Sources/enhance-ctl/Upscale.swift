@@ -22,6 +22,8 @@ struct Upscale: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
+    @OptionGroup var routeOptions: RouteOptions
+
     @Option(help: "Tile size in input pixels; memory grows with its square.")
     var tile: Int = Defaults.tile
 
@@ -72,20 +74,20 @@ struct Upscale: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let modelPath = try modelOptions.modelPath()
-            let generator = try Generator(contentsOf: modelPath, threads: modelOptions.threadCount)
+            let (route, deblocking) = try routeOptions.settings(model: modelOptions.model)
+            // A first pass over the input (a decode, cheap next to the network): for the
+            // provenance record, the choice of model and of deblocking. Unreadable input is the
+            // upscaler's to report, in its words.
+            let estimate = try? InputEstimate(path: input, maxPixels: maxPixels)
+            let (model, reason) = route.choose(jpegQuality: estimate?.jpegQuality, noiseSigma: estimate?.noiseSigma)
+            let generator = try Generator(contentsOf: model.path, threads: modelOptions.threadCount)
             var options = UpscaleOptions()
             // The same record the daemon writes: what a person runs by hand is described alike.
-            // An input that cannot be read is left for the upscaler to report, in its words.
             if !noProvenance, let sourceSHA256 = try? SHA256.hexDigest(ofFile: input) {
-                let model = ModelIdentity(path: modelPath, sha256: try SHA256.hexDigest(ofFile: modelPath))
                 options.provenance = Provenance(
                     sourcePath: URL(fileURLWithPath: input).standardizedFileURL.path, sourceSHA256: sourceSHA256,
                     softwareAgent: "enhance-ctl \(Product.version)", modelName: model.name, modelSHA256: model.sha256,
                     scale: Generator.scale, tile: tile, overlap: overlap)
-                // A first pass over the input (a decode, cheap next to the network); unreadable
-                // input again is the upscaler's to report.
-                let estimate = try? InputEstimate(path: input, maxPixels: maxPixels)
                 options.provenance?.inputJPEGQuality = estimate?.jpegQuality
                 options.provenance?.inputNoiseSigma = estimate?.noiseSigma
             }
@@ -95,13 +97,23 @@ struct Upscale: ParsableCommand {
             options.maxPixels = maxPixels
             options.background = background
             options.outputSize = OutputSize(scale: scale, maxSide: maxSide, maxPixels: maxOutputPixels)
-            let bar = ProgressBar("upscaling")
+            let deblocked = estimate.map { deblocking.applies(isJPEG: $0.isJPEG, jpegQuality: $0.jpegQuality) } ?? false
+            options.provenance?.deblocked = deblocked
+            let bar = ProgressBar(deblocked ? "deblocking, upscaling" : "upscaling")
             defer { bar.finish() }
-            let result = try ImageUpscaler.upscale(input, to: output, generator: generator, options: options,
-                                                   progress: bar.update)
+            // A JPEG that cannot be deblocked (CMYK, 12-bit) fails here with the reason: asked
+            // for by hand, it should not pass unnoticed.
+            let result = deblocked
+                ? try ImageUpscaler.upscale(try UprightReader(try JPEGDeblocker.reader(path: input, maxPixels: maxPixels)),
+                                            to: output, generator: generator, options: options, progress: bar.update)
+                : try ImageUpscaler.upscale(input, to: output, generator: generator, options: options,
+                                            progress: bar.update)
             bar.finish()
             for warning in result.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-            print("\(output): \(result.output.width)×\(result.output.height) in \(fixed(result.seconds, 1)) s")
+            // Which model ran is part of the answer once there are two to choose from.
+            let by = (route.degraded == nil ? "" : " with \(model.name) (\(reason ?? "clean input"))")
+                + (deblocked ? ", deblocked first" : "")
+            print("\(output): \(result.output.width)×\(result.output.height) in \(fixed(result.seconds, 1)) s\(by)")
         }
     }
 }

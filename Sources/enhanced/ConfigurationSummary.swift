@@ -2,10 +2,16 @@ import Configuration
 
 /// `enhanced --check-config`: the effective settings, one `key = value` per line.
 enum ConfigurationSummary {
-    static func render(_ c: DaemonConfiguration, model: ModelIdentity) -> String {
-        [
+    static func render(_ c: DaemonConfiguration, route: ModelRoute) -> String {
+        var lines = [
             "# \(c.file ?? "embedded default configuration"): OK",
-            "# model \(model.name) loads (sha256 \(model.sha256))",
+            "# model \(route.primary.name) loads (sha256 \(route.primary.sha256))",
+        ]
+        if let degraded = route.degraded {
+            lines.append("# degraded model \(degraded.name) loads (sha256 \(degraded.sha256)): inputs with \(route.thresholds.summary)")
+        }
+        lines += [
+
             "watch.roots = [\(c.roots.map { "\"\($0)\"" }.joined(separator: ", "))]",
             "watch.settle_delay = \(c.settleDelay)",
             "watch.rescan_interval = \(c.rescanInterval)",
@@ -19,6 +25,11 @@ enum ConfigurationSummary {
             "model.tile = \(c.tile)",
             "model.overlap = \(c.overlap)",
             "model.max_input_pixels = \(c.maxInputPixels)",
+            "model.degraded = \"\(c.degradedModelPath ?? "")\"",
+            "model.degraded_below_quality = \(c.degradedThresholds.belowQuality)",
+            "model.degraded_above_noise = \(c.degradedThresholds.aboveNoise)",
+            "model.deblock = \"\(c.deblocking.mode.rawValue)\"",
+            "model.deblock_below_quality = \(c.deblocking.belowQuality)",
             "workers.count = \(c.workers)",
             "workers.threads = \(c.threadsPerWorker)",
             "workers.lease = \(c.lease)",
@@ -28,6 +39,7 @@ enum ConfigurationSummary {
             "retry.max_delay = \(c.maxDelay)",
             "state.database = \"\(c.database)\"",
             "log.level = \"\(c.logLevel.rawValue)\"",
-        ].joined(separator: "\n")
+        ]
+        return lines.joined(separator: "\n")
     }
 }

@@ -32,13 +32,13 @@ struct Enhanced: ParsableCommand {
         if checkConfig {
             // The model is part of the configuration an admin checks: a file that is missing or
             // does not load would only show at start, as a restart loop under systemd.
-            let model: ModelIdentity
+            let route: ModelRoute
             do {
-                model = try ModelCheck.load(configuration.modelPath)
+                route = try ModelCheck.loadRoute(configuration)
             } catch {
                 fail("\(configuration.file ?? "embedded default configuration"): \(error)")
             }
-            print(ConfigurationSummary.render(configuration, model: model))
+            print(ConfigurationSummary.render(configuration, route: route))
             return
         }
         if dryRun {

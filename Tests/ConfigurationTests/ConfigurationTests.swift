@@ -124,6 +124,56 @@ struct ConfigurationTests {
         #expect(!message.contains("\n"))
     }
 
+    @Test("model.degraded names a second model (a name in model.directory, or a path) with the thresholds that route to it")
+    func degradedModel() throws {
+        let named = try parse("[watch]\nroots = [\"/in\"]\n[model]\ndirectory = \"/m\"\ndegraded = \"srgan-pre\"")
+        #expect(named.degradedModelPath == "/m/srgan-pre.safetensors")
+        #expect(named.degradedThresholds == ModelRoute.Thresholds(belowQuality: 60, aboveNoise: 4.0))
+        let path = try parse("""
+            [watch]
+            roots = ["/in"]
+            [model]
+            degraded = "tuned/realistic.safetensors"
+            degraded_below_quality = 75
+            degraded_above_noise = 4
+            """)
+        #expect(path.degradedModelPath == "/etc/enhance/tuned/realistic.safetensors")
+        #expect(path.degradedThresholds == ModelRoute.Thresholds(belowQuality: 75, aboveNoise: 4))
+        let none = try parse("[watch]\nroots = [\"/in\"]")
+        #expect(none.degradedModelPath == nil)
+    }
+
+    @Test("a threshold without model.degraded, or of the wrong kind, is one error naming its key", arguments: [
+        ("degraded_below_quality = 50", "model.degraded_below_quality: routes to model.degraded, which is not set"),
+        ("degraded_above_noise = 2.5", "model.degraded_above_noise: routes to model.degraded, which is not set"),
+        ("degraded = \"p\"\ndegraded_below_quality = 0", "model.degraded_below_quality: must be between 1 and 101, got 0"),
+        ("degraded = \"p\"\ndegraded_above_noise = \"high\"", "model.degraded_above_noise: expected a noise σ on the 0–255 scale, got a string"),
+    ])
+    func degradedMistakes(settings: String, expected: String) {
+        let message = error("[watch]\nroots = [\"/in\"]\n[model]\n" + settings)
+        #expect(message.contains(expected), "\(message)")
+    }
+
+    @Test("which model an input gets: the degraded one below the quality or above the noise threshold, else the primary; the route is the job key")
+    func routeChoice() {
+        let primary = ModelIdentity(path: "/m/srgan-gan.safetensors", sha256: String(repeating: "a", count: 64))
+        let degraded = ModelIdentity(path: "/m/tuned.safetensors", sha256: String(repeating: "b", count: 64))
+        let route = ModelRoute(primary: primary, degraded: degraded, thresholds: .init(belowQuality: 60, aboveNoise: 3))
+        #expect(route.choose(jpegQuality: 30, noiseSigma: 1).model == degraded)
+        #expect(route.choose(jpegQuality: 30, noiseSigma: 1).reason == "JPEG quality 30 < 60")
+        #expect(route.choose(jpegQuality: 60, noiseSigma: 1).model == primary)
+        #expect(route.choose(jpegQuality: nil, noiseSigma: 3.5).reason == "noise σ 3.5 > 3.0")
+        #expect(route.choose(jpegQuality: nil, noiseSigma: 3.0).model == primary)
+        #expect(route.choose(jpegQuality: nil, noiseSigma: nil).model == primary, "an input that was not measured")
+        #expect(ModelRoute(primary: primary).choose(jpegQuality: 10, noiseSigma: 20).model == primary)
+        // Without a second model the key is the model's alone, as queues of earlier versions have it.
+        #expect(ModelRoute(primary: primary).id == primary.id)
+        #expect(route.id != primary.id && route.id.contains(degraded.id))
+        var stricter = route
+        stricter.thresholds.belowQuality = 70
+        #expect(stricter.id != route.id, "another threshold is other work")
+    }
+
     @Test("a missing file is one clear error")
     func missingFile() {
         #expect(throws: ConfigurationError.self) { try DaemonConfiguration.load(file: "/nonexistent/enhance.toml") }

@@ -24,11 +24,11 @@ final class JobQueueTests {
 
     @Test("a new database is at the latest schema version, in WAL mode, with an empty queue")
     func freshDatabase() throws {
-        #expect(try queue.schemaVersion() == 3)
+        #expect(try queue.schemaVersion() == 4)
         #expect(try queue.counts().values.allSatisfy { $0 == 0 })
         #expect(FileManager.default.fileExists(atPath: queue.path + "-wal"))
         // Reopening migrates nothing twice.
-        #expect(try JobQueue(path: queue.path).schemaVersion() == 3)
+        #expect(try JobQueue(path: queue.path).schemaVersion() == 4)
     }
 
     @Test("opening a missing database without create fails with a message naming it")
@@ -183,18 +183,29 @@ final class JobQueueTests {
         #expect(png.jpegQuality == nil && png.noiseSigma == 0.5)
     }
 
-    @Test("a database of schema 2 with a done job migrates to 3, the job kept and its estimates unknown")
+    @Test("a database of schema 2 with a done job migrates to 4, the job kept, its estimates and model unknown")
     func migratesFromSchema2() throws {
         let a = try queue.enqueue(submission("/in/a.png", sha: "a"), now: 0).job
-        // Back to what version 2 was: the columns of migration 3 dropped, the version lowered.
+        // Back to what version 2 was: the columns of migrations 3 and 4 dropped, the version lowered.
         let sqlite = try runCommand("/usr/bin/sqlite3", [queue.path, """
-            ALTER TABLE jobs DROP COLUMN jpeg_quality; ALTER TABLE jobs DROP COLUMN noise_sigma; PRAGMA user_version = 2;
+            ALTER TABLE jobs DROP COLUMN jpeg_quality; ALTER TABLE jobs DROP COLUMN noise_sigma;
+            ALTER TABLE jobs DROP COLUMN model_name; ALTER TABLE jobs DROP COLUMN model_sha256; PRAGMA user_version = 2;
             """])
         #expect(sqlite.status == 0, "\(sqlite.stderr)")
         let reopened = try JobQueue(path: queue.path)
-        #expect(try reopened.schemaVersion() == 3)
+        #expect(try reopened.schemaVersion() == 4)
         let job = try #require(try reopened.job(id: a.id))
-        #expect(job.sourcePath == "/in/a.png" && job.jpegQuality == nil && job.noiseSigma == nil)
+        #expect(job.sourcePath == "/in/a.png" && job.jpegQuality == nil && job.noiseSigma == nil && job.modelName == nil)
+    }
+
+    @Test("a done job records the model that enhanced it, apart from the route it was keyed by")
+    func modelKept() throws {
+        let a = try queue.enqueue(submission("/in/a.jpg", sha: "a"), now: 0).job
+        _ = try queue.claim(owner: "w", lease: 10, now: 0)
+        #expect(try queue.complete(id: a.id, owner: "w", outputPath: "/in/a.x4.jpg", elapsed: 1, outputPixels: 16,
+                                   jpegQuality: 30, modelName: "srgan-pre", modelSHA256: "ab12", now: 1))
+        let done = try #require(try queue.job(id: a.id))
+        #expect(done.modelName == "srgan-pre" && done.modelSHA256 == "ab12" && done.modelID == a.modelID)
     }
 
     @Test("recovery spares the leases of its own daemon's workers, however long ago they expired")

@@ -152,6 +152,38 @@ int ic_decoder_jpeg_quant_table(const ic_decoder *dec, int component, uint16_t t
 
 void ic_decoder_close(ic_decoder *dec);
 
+/* ---- JPEG coefficients (deblocking) ------------------------------------- */
+
+#define IC_JPEG_MAX_COMPONENTS 3
+
+/* One component's quantized DCT coefficients: blocks_high rows of blocks_wide blocks, each
+ * 64 values in natural (row-major) order, as is `quant`. The blocks cover width × height
+ * samples (the component's own resolution, i.e. after chroma subsampling), padded to whole
+ * blocks. */
+typedef struct ic_jpeg_component {
+    uint32_t width, height;
+    uint32_t blocks_wide, blocks_high;
+    int h_samp, v_samp;
+    uint16_t quant[64];
+    int16_t *coefficients;
+} ic_jpeg_component;
+
+typedef struct ic_jpeg_coefficients {
+    uint32_t width, height;
+    int components;              /* 1 (gray) or 3 */
+    int ycbcr;                   /* 3 components of YCbCr (else RGB, or gray) */
+    int max_h_samp, max_v_samp;  /* a component covers max/own samples per stored sample */
+    ic_jpeg_component component[IC_JPEG_MAX_COMPONENTS];
+} ic_jpeg_coefficients;
+
+/* Reads the JPEG on `fd` (through its own dup, from the first byte, as ic_decoder_open_fd)
+ * down to its quantized coefficients: gray, YCbCr or RGB, baseline or progressive, 8-bit.
+ * Anything else, and a file that is not a JPEG, is IC_ERR_UNSUPPORTED with the reason; a
+ * damaged one IC_ERR_CORRUPT or IC_ERR_TRUNCATED, as the decoder says it. On success free
+ * the arrays with ic_jpeg_coefficients_free; on failure nothing is left to free. */
+ic_status ic_jpeg_read_coefficients_fd(int fd, uint64_t max_pixels, ic_jpeg_coefficients *out, ic_error *err);
+void ic_jpeg_coefficients_free(ic_jpeg_coefficients *coefficients);
+
 /* ---- Encoding ---------------------------------------------------------- */
 
 typedef struct ic_encode_params {
