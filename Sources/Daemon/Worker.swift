@@ -147,7 +147,7 @@ final class Worker: @unchecked Sendable {
             options.provenance?.inputJPEGQuality = estimate?.jpegQuality
             options.provenance?.inputNoiseSigma = estimate?.noiseSigma
             logger.info("job \(job.id): enhancing \(source) with \(model.name)\(reason.map { " (\($0))" } ?? "") (attempt \(job.attempts))")
-            let reader = try UprightReader(try Self.decoder(file, source, estimate, c, deblocked: &options.provenance))
+            let reader = try UprightReader(try decoder(for: job, file, estimate, c, deblocked: &options.provenance))
             // Output and sidecar appear together or not at all, with the source's mode bits
             // (never wider: the unit's umask still applies).
             let pair = try PairedCommit(output: plan.outputPath, sidecar: plan.sidecarPath, mode: file.mode & 0o666)
@@ -197,16 +197,21 @@ final class Worker: @unchecked Sendable {
 
     /// The job's decoder: for a JPEG that `model.deblock` selects, one that serves its pixels
     /// deblocked within its own quantization tables (recorded in the provenance). A JPEG that
-    /// cannot be deblocked (CMYK, 12-bit) is decoded as it is; one that cannot be read at all
-    /// is left for the decoder to report, once.
-    static func decoder(_ file: SecureFile, _ source: String, _ estimate: InputEstimate?, _ c: DaemonConfiguration,
-                        deblocked provenance: inout Provenance?) throws -> ImageReader {
-        if let estimate, c.deblocking.applies(isJPEG: estimate.isJPEG, jpegQuality: estimate.jpegQuality),
-           let reader = try? JPEGDeblocker.reader(descriptor: file.descriptor, path: source, maxPixels: c.maxInputPixels) {
-            provenance?.deblocked = true
-            return reader
+    /// cannot be deblocked (CMYK, 12-bit, damaged) is logged and decoded as it is: a damaged
+    /// one is then the decoder's to report, once.
+    private func decoder(for job: Job, _ file: SecureFile, _ estimate: InputEstimate?, _ c: DaemonConfiguration,
+                         deblocked provenance: inout Provenance?) throws -> ImageReader {
+        if let estimate, c.deblocking.applies(isJPEG: estimate.isJPEG, jpegQuality: estimate.jpegQuality) {
+            do {
+                let reader = try JPEGDeblocker.reader(descriptor: file.descriptor, path: job.sourcePath,
+                                                      maxPixels: c.maxInputPixels)
+                provenance?.deblocked = true
+                return reader
+            } catch {
+                logger.info("job \(job.id): not deblocked: \(error)")
+            }
         }
-        return try ImageReader(descriptor: file.descriptor, path: source, maxPixels: c.maxInputPixels)
+        return try ImageReader(descriptor: file.descriptor, path: job.sourcePath, maxPixels: c.maxInputPixels)
     }
 
     /// Opens a job's source beneath the watched root it lies under, following no link on the

@@ -97,22 +97,28 @@ struct Upscale: ParsableCommand {
             options.maxPixels = maxPixels
             options.background = background
             options.outputSize = OutputSize(scale: scale, maxSide: maxSide, maxPixels: maxOutputPixels)
-            let deblocked = estimate.map { deblocking.applies(isJPEG: $0.isJPEG, jpegQuality: $0.jpegQuality) } ?? false
-            options.provenance?.deblocked = deblocked
-            let bar = ProgressBar(deblocked ? "deblocking, upscaling" : "upscaling")
+            // A JPEG the stage cannot work on (CMYK, 12-bit) is enlarged as decoded, with a
+            // warning; a damaged one fails here as it would in the decoder, once.
+            var deblocker: ImageReader?
+            if let estimate, deblocking.applies(isJPEG: estimate.isJPEG, jpegQuality: estimate.jpegQuality) {
+                do {
+                    deblocker = try JPEGDeblocker.reader(path: input, maxPixels: maxPixels)
+                } catch let error as ImageError where error.kind == .unsupportedFormat {
+                    FileHandle.standardError.write(Data("warning: not deblocked: \(error)\n".utf8))
+                }
+            }
+            options.provenance?.deblocked = deblocker != nil
+            let bar = ProgressBar("upscaling")
             defer { bar.finish() }
-            // A JPEG that cannot be deblocked (CMYK, 12-bit) fails here with the reason: asked
-            // for by hand, it should not pass unnoticed.
-            let result = deblocked
-                ? try ImageUpscaler.upscale(try UprightReader(try JPEGDeblocker.reader(path: input, maxPixels: maxPixels)),
-                                            to: output, generator: generator, options: options, progress: bar.update)
-                : try ImageUpscaler.upscale(input, to: output, generator: generator, options: options,
-                                            progress: bar.update)
+            let result = try deblocker.map {
+                try ImageUpscaler.upscale(try UprightReader($0), to: output, generator: generator, options: options,
+                                          progress: bar.update)
+            } ?? ImageUpscaler.upscale(input, to: output, generator: generator, options: options, progress: bar.update)
             bar.finish()
             for warning in result.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             // Which model ran is part of the answer once there are two to choose from.
             let by = (route.degraded == nil ? "" : " with \(model.name) (\(reason ?? "clean input"))")
-                + (deblocked ? ", deblocked first" : "")
+                + (deblocker != nil ? ", deblocked first" : "")
             print("\(output): \(result.output.width)×\(result.output.height) in \(fixed(result.seconds, 1)) s\(by)")
         }
     }

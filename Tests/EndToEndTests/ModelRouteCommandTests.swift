@@ -86,6 +86,16 @@ final class ModelRouteCommandTests {
         #expect(!FileManager.default.fileExists(atPath: path("x.png")))
     }
 
+    @Test("a CMYK JPEG, which deblocking does not handle, is enlarged as decoded with one warning that says why")
+    func cmykNotDeblocked() throws {
+        let run = try upscale([TestEnvironment.fixture("ImagingTests", "cmyk.jpg"), path("cmyk.png"), "--deblock", "on"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let warnings = run.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: not deblocked: ") }
+        #expect(warnings.count == 1 && warnings[0].contains("cmyk.jpg: ") && warnings[0].contains("CMYK"), "\(run.stderr)")
+        #expect(!run.stdout.contains("deblocked"), "\(run.stdout)")
+        #expect(FileManager.default.fileExists(atPath: path("cmyk.png")))
+    }
+
     @Test("--deblock on deblocks a JPEG first, says so and records it in the History; off does not")
     func deblock() throws {
         let input = try face(quality: 30)
