@@ -59,6 +59,23 @@ struct ModelRouteDaemonTests {
         #expect(h.waitForExit(timeout: 30) == 0)
     }
 
+    @Test("with a second model, the same q30 content under two names is still enhanced once, by the degraded model; the copy is a duplicate")
+    func duplicatesUnderRoute() throws {
+        let h = try Self.routed("route-dedup", extra: "degraded_above_noise = 100")
+        try h.start()
+        let bytes = try DaemonHarness.photo(2, size: 32, format: .jpeg, quality: 30)
+        try h.drop("one.jpg", bytes)
+        #expect(h.waitFor([.done: 1], timeout: 90), "\(h.counts())\n\(h.log)")
+        try h.drop("copy.jpg", bytes)
+        #expect(h.waitFor([.done: 1, .skipped: 1], timeout: 60, thenSteadyFor: DaemonHarness.grace), "\(h.counts())\n\(h.log)")
+        let jobs = try h.queue().jobs()
+        let done = try #require(jobs.first { $0.state == .done })
+        let copy = try #require(jobs.first { $0.state == .skipped })
+        #expect(done.modelName == "srgan-pre" && copy.duplicateOf == done.id, "\(jobs)")
+        h.signal(SIGTERM)
+        #expect(h.waitForExit(timeout: 30) == 0)
+    }
+
     @Test("a PNG (no JPEG quality) whose noise σ is above degraded_above_noise goes to the degraded model")
     func noiseRoutes() throws {
         // A threshold of 0 counts any measurable noise: a PNG has no quality to route by.
