@@ -42,7 +42,9 @@ let package = Package(
         // Inference only; the training graphs are in Training, which the daemon does not link.
         .target(name: "SRGAN", dependencies: ["Neural", "ModelFormats"]),
         .target(name: "Upscaling", dependencies: ["Common", "SRGAN", "Imaging", "Storage", "Metadata"]),
-        .target(name: "Training", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging", "Hashing"]),
+        // Synthetic real-photo inputs (blur, resize, noise, JPEG in memory) for training and evaluation.
+        .target(name: "Degradation", dependencies: ["Imaging"]),
+        .target(name: "Training", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging", "Hashing", "Degradation"]),
 
         // The daemon: a SQLite job queue (the only SQL), inotify watching, its configuration.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
@@ -60,7 +62,7 @@ let package = Package(
             name: "enhance-ctl",
             dependencies: [
                 "Upscaling", "SRGAN", "ModelFormats", "Imaging", "Neural", "Hashing", "Metadata",
-                "Training",   // fine-tune and bench train only; the daemon never links it
+                "Training", "Degradation",   // fine-tune, evaluate and bench train only; the daemon never links them
                 "Storage", "JobQueue", "Configuration", "FolderWatch", "Intake", "Common",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -72,7 +74,7 @@ let package = Package(
         ),
 
         // Shared by the test targets: naive layer definitions, fixture and binary locations.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Storage", "Common", "TestSupport"],
                     resources: [.copy("Fixtures")]),
@@ -86,7 +88,8 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "Hashing", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "SRGAN", "Neural", "ModelFormats", "Hashing",
-                                                         "TestSupport"]),
+                                                         "Degradation", "Imaging", "TestSupport"]),
+        .testTarget(name: "DegradationTests", dependencies: ["Degradation", "Imaging", "TestSupport"]),
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "TestSupport"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Upscaling", "TestSupport"]),
         .testTarget(name: "FolderWatchTests", dependencies: ["FolderWatch", "TestSupport"]),

@@ -1,11 +1,12 @@
 /// Makes the next batches on a background thread while the current step trains.
+import Degradation
 import Foundation
 
 /// A bounded queue of batches for steps `start…` filled by one producer thread.
 public final class BatchLoader: @unchecked Sendable {
     private let sampler: CropSampler
     private let condition = NSCondition()
-    private var ready: [Int: Batch] = [:]
+    private var ready: [Int: Result<Batch, Error>] = [:]
     private var nextToMake: Int
     private var stopped = false
     private let depth: Int
@@ -31,7 +32,7 @@ public final class BatchLoader: @unchecked Sendable {
             let step = nextToMake
             nextToMake += 1
             condition.unlock()
-            let batch = sampler.batch(step: step)
+            let batch = Result { try sampler.batch(step: step) }
             condition.lock()
             ready[step] = batch
             condition.broadcast()
@@ -39,14 +40,15 @@ public final class BatchLoader: @unchecked Sendable {
         }
     }
 
-    /// The batch of `step` (steps are taken in order), waiting for it if need be.
-    public func batch(step: Int) -> Batch {
+    /// The batch of `step` (steps are taken in order), waiting for it if need be; a failure to
+    /// make it (a degradation's codec error) is thrown here, on the training thread.
+    public func batch(step: Int) throws -> Batch {
         condition.lock()
         defer { condition.unlock() }
         while ready[step] == nil { condition.wait() }
         let batch = ready.removeValue(forKey: step)!
         condition.broadcast()
-        return batch
+        return try batch.get()
     }
 
     public func stop() {

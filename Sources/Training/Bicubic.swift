@@ -1,7 +1,9 @@
-/// MATLAB-compatible `imresize(image, 1/scale, 'bicubic')` downscaling, with MATLAB's
+/// MATLAB-compatible `imresize(image, 1/scale, 'bicubic')` downscaling (and its upscaling, the
+/// baseline every evaluation compares with), with MATLAB's
 /// antialiasing — how super-resolution papers (and the reference's DIV2K data) make LR images.
 /// Other resizers give LR images a network was not trained on and shift PSNR by several dB
 /// (krasserm/super-resolution#19).
+import Degradation
 import Foundation
 
 public enum Bicubic {
@@ -19,16 +21,23 @@ public enum Bicubic {
     /// input coordinate `u = x·factor + 0.5·(1 − factor)`, out-of-range indices mirrored
     /// (`[1…n, n…1]`), weights normalised to sum 1.
     static func contributions(length: Int, factor: Int) -> [(indices: [Int], weights: [Double])] {
-        let scale = 1 / Double(factor)
-        let kernelWidth = 4 / scale
+        contributions(length: length, scale: 1 / Double(factor))
+    }
+
+    /// The same for any `scale` (output over input length): below 1 the kernel is stretched
+    /// (antialiasing), above 1 it is Keys' cubic itself, as MATLAB's `imresize` does.
+    static func contributions(length: Int, scale: Double) -> [(indices: [Int], weights: [Double])] {
+        let antialias = scale < 1
+        let kernelWidth = antialias ? 4 / scale : 4
         let taps = Int(kernelWidth.rounded(.up)) + 2
-        return (1...(length / factor)).map { x in
+        let outputs = Int((Double(length) * scale).rounded(.down))
+        return (1...outputs).map { x in
             let u = Double(x) / scale + 0.5 * (1 - 1 / scale)
             let left = Int((u - kernelWidth / 2).rounded(.down))
             var indices: [Int] = [], weights: [Double] = []
             for k in 0..<taps {
                 let index = left + k
-                let w = scale * cubic(scale * (u - Double(index)))
+                let w = antialias ? scale * cubic(scale * (u - Double(index))) : cubic(u - Double(index))
                 // MATLAB's mirror: 1-based index i → aux[(i − 1) mod 2n], aux = [1…n, n…1].
                 let m = ((index - 1) % (2 * length) + 2 * length) % (2 * length)
                 indices.append(m < length ? m : 2 * length - 1 - m)
@@ -45,11 +54,23 @@ public enum Bicubic {
     public static func downscale(_ image: RGBImage, by factor: Int) -> RGBImage {
         let (w, h) = (image.width / factor * factor, image.height / factor * factor)
         let source = (w, h) == (image.width, image.height) ? image : image.cropped(width: w, height: h)
-        let (ow, oh) = (w / factor, h / factor)
+        return resize(source, scale: 1 / Double(factor))
+    }
+
+    /// Upscales by an integer `factor`: the bicubic baseline super-resolution papers compare with.
+    public static func upscale(_ image: RGBImage, by factor: Int) -> RGBImage {
+        resize(image, scale: Double(factor))
+    }
+
+    /// Both passes (rows first, then columns), each rounded to whole levels as MATLAB's uint8.
+    static func resize(_ source: RGBImage, scale: Double) -> RGBImage {
+        let (w, h) = (source.width, source.height)
+        let rows = contributions(length: h, scale: scale), columns = contributions(length: w, scale: scale)
+        let (ow, oh) = (columns.count, rows.count)
         func level(_ v: Double) -> Float { Float(min(max(v.rounded(.toNearestOrAwayFromZero), 0), 255)) }
         // Along the height: [oh, w, 3].
         var middle = [Float](repeating: 0, count: oh * w * 3)
-        for (y, c) in contributions(length: h, factor: factor).enumerated() {
+        for (y, c) in rows.enumerated() {
             for x in 0..<w { for k in 0..<3 {
                 var sum = 0.0
                 for (i, wt) in zip(c.indices, c.weights) { sum += wt * Double(source.pixels[(i * w + x) * 3 + k]) }
@@ -57,7 +78,6 @@ public enum Bicubic {
             } }
         }
         var out = [Float](repeating: 0, count: oh * ow * 3)
-        let columns = contributions(length: w, factor: factor)
         for y in 0..<oh {
             for (x, c) in columns.enumerated() { for k in 0..<3 {
                 var sum = 0.0

@@ -1,5 +1,6 @@
 /// Training and validation images: a recursive scan, a manifest hash, LR/HR pairs made the way
 /// the reference's DIV2K pairs are made, and random aligned crops.
+import Degradation
 import Foundation
 import Hashing
 
@@ -67,21 +68,23 @@ public struct Batch: Sendable {
 
 /// Random crops with flips and 90° rotations, reproducible from (seed, step) alone — so a run
 /// resumed at step k draws exactly the batches an uninterrupted run would, whatever the loader
-/// had prefetched when it stopped.
+/// had prefetched when it stopped. With a `degrader`, each crop's LR is its HR crop degraded
+/// (drawn from (seed, step, index in the batch)) instead of the clean bicubic one.
 public struct CropSampler: Sendable {
     public let pairs: [ImagePair]
     public let batchSize: Int
     /// HR crop side (LR is a quarter).
     public let crop: Int
     public let seed: UInt64
+    public let degrader: Degrader?
 
-    public init(pairs: [ImagePair], batchSize: Int, crop: Int, seed: UInt64) throws {
+    public init(pairs: [ImagePair], batchSize: Int, crop: Int, seed: UInt64, degrader: Degrader? = nil) throws {
         let usable = pairs.filter { $0.lr.width >= crop / 4 && $0.lr.height >= crop / 4 }
         guard !usable.isEmpty else { throw TrainingError("no training image is at least \(crop)×\(crop) pixels") }
-        (self.pairs, self.batchSize, self.crop, self.seed) = (usable, batchSize, crop, seed)
+        (self.pairs, self.batchSize, self.crop, self.seed, self.degrader) = (usable, batchSize, crop, seed, degrader)
     }
 
-    public func batch(step: Int) -> Batch {
+    public func batch(step: Int) throws -> Batch {
         var rng = SplitMix64(seed: seed ^ (UInt64(step) &* 0x9E37_79B9_7F4A_7C15))
         let (c, l) = (crop, crop / 4)
         var lrOut = [Float](repeating: 0, count: batchSize * 3 * l * l)
@@ -90,8 +93,17 @@ public struct CropSampler: Sendable {
             let pair = pairs[Int(rng.next() % UInt64(pairs.count))]
             let x = Int(rng.next() % UInt64(pair.lr.width - l + 1)), y = Int(rng.next() % UInt64(pair.lr.height - l + 1))
             let transform = Int(rng.next() % 8)
-            Self.extract(pair.lr, x: x, y: y, size: l, transform: transform, into: &lrOut, offset: n * 3 * l * l)
-            Self.extract(pair.hr, x: 4 * x, y: 4 * y, size: c, transform: transform, into: &hrOut, offset: n * 3 * c * c)
+            if let degrader {
+                let hr = pair.hr.cropped(width: c, height: c, x: 4 * x, y: 4 * y)
+                var own = SplitMix64(seed: seed, step: step, index: n)
+                let lr = try degrader.degrade(highResolution: hr, cleanLowResolution: pair.lr.cropped(width: l, height: l, x: x, y: y),
+                                              rng: &own)
+                Self.extract(lr, x: 0, y: 0, size: l, transform: transform, into: &lrOut, offset: n * 3 * l * l)
+                Self.extract(hr, x: 0, y: 0, size: c, transform: transform, into: &hrOut, offset: n * 3 * c * c)
+            } else {
+                Self.extract(pair.lr, x: x, y: y, size: l, transform: transform, into: &lrOut, offset: n * 3 * l * l)
+                Self.extract(pair.hr, x: 4 * x, y: 4 * y, size: c, transform: transform, into: &hrOut, offset: n * 3 * c * c)
+            }
         }
         return Batch(lowResolution: lrOut, highResolution: hrOut)
     }
@@ -107,19 +119,6 @@ public struct CropSampler: Sendable {
             let from = ((y + v) * image.width + x + u) * 3
             for k in 0..<3 { out[offset + (k * s + row) * s + col] = image.pixels[from + k] }
         } }
-    }
-}
-
-/// SplitMix64: small, fast, and its whole state is one integer (checkpoints store the seed only).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,5 +1,11 @@
-/// The fine-tuning run: load the starting weights, train for N steps with checkpoints and
+/// Training: fine-tuning the SRGAN generator on a user's photos — the training graphs of the
+/// generator, discriminator and VGG19 features, the training step, data, quality metrics,
+/// checkpoints and the loop around them. Only `enhance-ctl` links it; the daemon runs `SRGAN`
+/// (inference) alone. The images it works on and their degradations are `Degradation`'s.
+///
+/// This file: the fine-tuning run: load the starting weights, train for N steps with checkpoints and
 /// validation, stop cleanly on Ctrl-C, and write a model that records where it came from.
+import Degradation
 import Foundation
 import Hashing
 import ModelFormats
@@ -27,6 +33,9 @@ public struct FineTuneOptions: Sendable {
     public var batchNorm: BatchNorm.Mode = .frozenStatistics
     /// Stride-1 3×3 convolutions of both networks: Winograd where oneDNN has it (−35 % step time).
     public var algorithm: Convolution.Algorithm = .auto
+    /// Training LR = this degradation of the HR crop (instead of its clean bicubic LR);
+    /// validation then also scores each kind of it at fixed seeds.
+    public var degrade: DegradationSpec?
 
     public init(data: String, output: String, from: String) {
         (self.data, self.output, self.from) = (data, output, from)
@@ -36,6 +45,7 @@ public struct FineTuneOptions: Sendable {
 
     var hyperParameters: String {
         "steps=\(steps) batch=\(batch) crop=\(crop) lr=\(learningRate) content=\(vgg19 == nil ? "mse" : "vgg54") adv_weight=\(discriminator == nil ? 0 : adversarialWeight) batch_norm=\(batchNorm.rawValue) algorithm=\(algorithm.rawValue) seed=\(seed)"
+            + (degrade.map { " degrade=\($0)" } ?? "")
     }
 }
 
@@ -45,6 +55,8 @@ public struct FineTuneProgress: Sendable {
     public var losses: StepLosses
     public var secondsPerStep: Double
     public var validation: Scores?
+    /// With `degrade`: the held-out scores on each kind of degraded input, when `validation` is set.
+    public var validationByKind: [(kind: String, scores: Scores)] = []
 }
 
 public struct FineTuneResult: Sendable {
@@ -52,6 +64,8 @@ public struct FineTuneResult: Sendable {
     public var interrupted: Bool
     public var base: Scores?
     public var final: Scores?
+    public var baseByKind: [(kind: String, scores: Scores)] = []
+    public var finalByKind: [(kind: String, scores: Scores)] = []
     public var wallSeconds: Double
 }
 
@@ -107,6 +121,9 @@ public final class FineTuner: @unchecked Sendable {
             guard meta["base_sha256"] == baseSHA, meta["manifest_sha256"] == manifest else {
                 throw TrainingError("\(o.checkpointPath) was made from another base model or data set; remove it or drop --resume")
             }
+            guard meta["degrade"] == o.degrade?.description else {
+                throw TrainingError("\(o.checkpointPath) was trained with other degradations (\(meta["degrade"] ?? "none")); give the same --degrade, or remove it")
+            }
             first = n
             if let p = meta["base_psnr"].flatMap(Double.init), let s = meta["base_ssim"].flatMap(Double.init) {
                 base = Scores(psnr: p, ssim: s)
@@ -117,36 +134,52 @@ public final class FineTuner: @unchecked Sendable {
             base = try Validation.score(baseFile, pairs: valPairs, threads: o.threads)
             log("base model on the held-out images: \(base!)")
         }
+        // Validation's degraded inputs are made once (fixed seeds) and scored every time.
+        let degradedSets = try o.degrade.map { try Validation.degradedInputs(valPairs, spec: $0) } ?? []
+        func byKind(_ file: TensorFile) throws -> [(kind: String, scores: Scores)] {
+            if valPairs.isEmpty { return [] }
+            return try Validation.scoreByKind(file, pairs: valPairs, sets: degradedSets, threads: o.threads)
+        }
+        let baseByKind = try byKind(baseFile)
+        for (kind, scores) in baseByKind { log("base model on the held-out images degraded by \(kind): \(scores)") }
         var metadata = ["base_sha256": baseSHA, "manifest_sha256": manifest, "hyper_parameters": o.hyperParameters]
+        if let d = o.degrade { metadata["degrade"] = d.description }
         if let b = base { metadata["base_psnr"] = String(b.psnr); metadata["base_ssim"] = String(b.ssim) }
 
-        let sampler = try CropSampler(pairs: trainPairs, batchSize: o.batch, crop: o.crop, seed: o.seed)
+        let sampler = try CropSampler(pairs: trainPairs, batchSize: o.batch, crop: o.crop, seed: o.seed,
+                                      degrader: o.degrade.map { Degrader($0) })
         let loader = BatchLoader(sampler: sampler, startStep: first)
         defer { loader.stop() }
-        var done = first, interrupted = false, latest: Scores?
+        var done = first, interrupted = false, latest: Scores?, latestByKind: [(kind: String, scores: Scores)] = []
         var recent: [Double] = []
         while done < o.steps {
             if FineTuner.interruptRequested != 0 { interrupted = true; break }
-            let batch = loader.batch(step: done)
+            let batch = try loader.batch(step: done)
             let t0 = Date()
             let losses = try step.run(lowResolution: batch.lowResolution, highResolution: batch.highResolution)
             recent.append(Date().timeIntervalSince(t0))
             if recent.count > 20 { recent.removeFirst() }
             done += 1
-            var scores: Scores?
+            var scores: Scores?, scoresByKind: [(kind: String, scores: Scores)] = []
             if !valPairs.isEmpty, done % o.validateEvery == 0 || done == o.steps {
-                scores = try Validation.score(try g.tensorFile(), pairs: valPairs, threads: o.threads)
-                latest = scores
+                let current = try g.tensorFile()
+                scores = try Validation.score(current, pairs: valPairs, threads: o.threads)
+                scoresByKind = try byKind(current)
+                (latest, latestByKind) = (scores, scoresByKind)
             }
             progress(FineTuneProgress(step: done, steps: o.steps, losses: losses,
-                                      secondsPerStep: recent.reduce(0, +) / Double(recent.count), validation: scores))
+                                      secondsPerStep: recent.reduce(0, +) / Double(recent.count), validation: scores,
+                                      validationByKind: scoresByKind))
             if done % o.checkpointEvery == 0 && done < o.steps {
                 try Checkpoint.save(path: o.checkpointPath, step: step, stepNumber: done, metadata: metadata)
             }
         }
         try Checkpoint.save(path: o.checkpointPath, step: step, stepNumber: done, metadata: metadata)
         if !interrupted {
-            if latest == nil, !valPairs.isEmpty { latest = try Validation.score(try g.tensorFile(), pairs: valPairs, threads: o.threads) }
+            if latest == nil, !valPairs.isEmpty {
+                latest = try Validation.score(try g.tensorFile(), pairs: valPairs, threads: o.threads)
+                latestByKind = try byKind(try g.tensorFile())
+            }
             var meta = baseFile.metadata
             meta["fine_tuned_from_sha256"] = baseSHA
             meta["fine_tune_manifest_sha256"] = manifest
@@ -156,11 +189,13 @@ public final class FineTuner: @unchecked Sendable {
             if let b = base { meta["fine_tune_base_validation"] = b.description }
             if let l = latest { meta["fine_tune_validation"] = l.description
                 meta["fine_tune_validation_psnr_y"] = String(l.psnr); meta["fine_tune_validation_ssim_y"] = String(l.ssim) }
+            for (kind, scores) in latestByKind { meta["fine_tune_validation_\(kind)"] = scores.description }
+            if let d = o.degrade { meta["fine_tune_degrade"] = d.description }
             meta.removeValue(forKey: "source_sha256")
             meta["source_file"] = o.from
             try g.tensorFile(metadata: meta).write(to: o.output)
         }
         return FineTuneResult(stepsDone: done, interrupted: interrupted, base: base, final: latest,
-                              wallSeconds: Date().timeIntervalSince(started))
+                              baseByKind: baseByKind, finalByKind: latestByKind, wallSeconds: Date().timeIntervalSince(started))
     }
 }

@@ -1,5 +1,7 @@
 /// PSNR and SSIM on the luma (Y) channel with a border shaved off, as super-resolution papers
-/// report them (Ledig et al. 2017: ×4, Y of BT.601 YCbCr, 4 pixels cropped from each edge).
+/// report them (Ledig et al. 2017: ×4, Y of BT.601 YCbCr, 4 pixels cropped from each edge), and
+/// the blockiness index of a ×4 upscale of a JPEG (issue 14): the one home of image metrics.
+import Degradation
 import Foundation
 
 public enum Quality {
@@ -60,5 +62,23 @@ public enum Quality {
             sum += ((2 * mx[i] * my[i] + c1) * (2 * sxy + c2)) / ((mx[i] * mx[i] + my[i] * my[i] + c1) * (sx + sy + c2))
         }
         return sum / Double(mx.count)
+    }
+
+    /// The blockiness index of a ×4 upscale: the mean absolute luma step between neighbouring
+    /// columns (and rows) j, j+1 on the 32-pixel grid of the input's upscaled 8×8 JPEG blocks
+    /// (j mod 32 = 31), over the mean step at the same ×4 interpolation phase off that grid
+    /// (j mod 4 = 3, j mod 32 ≠ 31). Any ×4 upscaler of a clean input scores about 1; blocks the
+    /// network sharpened into tiles score well above.
+    public static func blockiness(_ image: RGBImage) -> Double {
+        let (y, w, h) = luma(image, shave: 0)
+        var grid = (sum: 0.0, count: 0), off = (sum: 0.0, count: 0)
+        func add(_ j: Int, _ step: Double) {
+            guard j % 4 == 3 else { return }
+            if j % 32 == 31 { grid.sum += step; grid.count += 1 } else { off.sum += step; off.count += 1 }
+        }
+        for row in 0..<h { for j in 0..<max(w - 1, 0) { add(j, abs(y[row * w + j + 1] - y[row * w + j])) } }
+        for j in 0..<max(h - 1, 0) { for col in 0..<w { add(j, abs(y[(j + 1) * w + col] - y[j * w + col])) } }
+        guard grid.count > 0, off.count > 0, off.sum > 0 else { return .nan }
+        return (grid.sum / Double(grid.count)) / (off.sum / Double(off.count))
     }
 }

@@ -11,7 +11,7 @@ struct EnhanceCtl: ParsableCommand {
         version: Product.version,
         subcommands: [Upscale.self, ModelCommand.self, Bench.self,
                       Status.self, Jobs.self, Show.self, Retry.self, Enqueue.self, Pause.self, Resume.self,
-                      FineTune.self]
+                      FineTune.self, Evaluate.self]
     )
 
     /// `--config` is accepted before the subcommand too (see `LeadingConfigOption`).

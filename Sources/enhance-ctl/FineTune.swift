@@ -10,7 +10,8 @@ import Training
 struct FineTune: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fine-tune",
-        abstract: "Fine-tune the SRGAN generator on your own photos (CPU; checkpointed; Ctrl-C is safe).")
+        abstract: "Fine-tune the SRGAN generator on your own photos (CPU; checkpointed; Ctrl-C is safe).",
+        discussion: DegradeOption.discussion)
 
     @Option(help: "Directory of training photos (PNG/JPEG, searched recursively).")
     var data: String
@@ -72,6 +73,9 @@ struct FineTune: ParsableCommand {
     @Option(help: "Stride-1 3×3 convolutions: auto (Winograd where available), winograd or direct.")
     var algorithm: AlgorithmChoice = .auto
 
+    @Option(help: DegradeOption.help)
+    var degrade: String?
+
     @Option(help: "Print a progress line every N steps.")
     var logEvery: Int = 10
 
@@ -80,6 +84,7 @@ struct FineTune: ParsableCommand {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard logEvery >= 1 else { throw ValidationError("--log-every must be at least 1") }
+        _ = try DegradeOption.parse(degrade)
     }
 
     func run() throws {
@@ -101,6 +106,7 @@ struct FineTune: ParsableCommand {
             }
             o.vgg19 = content == .vgg54 ? vgg19 : nil
             o.algorithm = algorithm.algorithm
+            o.degrade = try DegradeOption.parse(degrade)
             (o.steps, o.batch, o.learningRate, o.adversarialWeight, o.validation) = (steps, batch, lr, advWeight, val)
             (o.checkpointEvery, o.validateEvery, o.resume, o.seed, o.threads, o.batchNorm) =
                 (max(1, checkpointEvery), max(1, validateEvery), resume, seed, threads, batchNorm.mode)
@@ -125,6 +131,7 @@ struct FineTune: ParsableCommand {
                 line += String(format: "  %.2f s/step  ETA %dm%02ds", p.secondsPerStep, Int(eta) / 60, Int(eta) % 60)
                 if let v = p.validation { line += "  validation \(v)" }
                 say(line)
+                for (kind, scores) in p.validationByKind { say("  held-out, degraded by \(kind): \(scores)") }
             }, log: say)
             if result.interrupted {
                 say("interrupted after step \(result.stepsDone): checkpoint \(o.checkpointPath) written; continue with --resume")
@@ -132,6 +139,9 @@ struct FineTune: ParsableCommand {
             }
             say(String(format: "done: %d steps in %.0f s; wrote %@", result.stepsDone, result.wallSeconds, out))
             if let b = result.base, let f = result.final { say("held-out photos: base \(b) → fine-tuned \(f)") }
+            for ((kind, b), (_, f)) in zip(result.baseByKind, result.finalByKind) {
+                say("held-out photos degraded by \(kind): base \(b) → fine-tuned \(f)")
+            }
             if let target = promote { try promoteModel(to: target, result: result) }
         }
     }

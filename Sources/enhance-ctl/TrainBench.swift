@@ -1,6 +1,8 @@
 /// `enhance-ctl bench train`: seconds per SRGAN training step (generator, and generator plus
-/// discriminator), at the reference recipe's batch and crop size.
+/// discriminator), at the reference recipe's batch and crop size; with `--degrade`, also what
+/// the batch loader takes to make one batch of degraded crops, to set beside the step.
 import ArgumentParser
+import Degradation
 import Foundation
 import Neural
 import SRGAN
@@ -35,6 +37,9 @@ struct TrainBench: ParsableCommand {
     @Flag(help: "Also print CPU seconds per phase of a full step (forward and backward of each network).")
     var profile = false
 
+    @Option(help: "Also time the batch loader making one batch with these degradations (a preset or spec, as fine-tune --degrade).")
+    var degrade: String?
+
     /// CPU seconds this process used so far (user + system): with other work on the machine, CPU
     /// time over wall time shows how much of the 2 cores the step actually got.
     static func cpuSeconds() -> Double {
@@ -49,6 +54,27 @@ struct TrainBench: ParsableCommand {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        _ = try DegradeOption.parse(degrade)
+    }
+
+    /// Median seconds the loader takes per batch of degraded crops of a 512² photo-like image
+    /// (smooth gradients and texture: JPEG's cost depends on content), steps 0…`steps`.
+    func loaderSeconds(_ spec: DegradationSpec) throws -> Double {
+        let side = 512
+        var pixels = [Float](repeating: 0, count: side * side * 3)
+        for y in 0..<side { for x in 0..<side { for k in 0..<3 {
+            let wave = sin(Double(x) / Double(7 + 3 * k)) * cos(Double(y) / 11) * 60
+            pixels[(y * side + x) * 3 + k] = Float(128 + wave + Double((x * 31 + y * 17 + k * 7) % 23) - 11)
+        } } }
+        let sampler = try CropSampler(pairs: [ImagePair(path: "synthetic", hr: RGBImage(width: side, height: side, pixels: pixels))],
+                                      batchSize: batch, crop: crop, seed: 1, degrader: Degrader(spec))
+        var times: [Double] = []
+        for step in 0...steps {
+            let start = Date()
+            _ = try sampler.batch(step: step)
+            if step > 0 { times.append(Date().timeIntervalSince(start)) }
+        }
+        return times.sorted()[times.count / 2]
     }
 
     func run() throws {
@@ -60,6 +86,10 @@ struct TrainBench: ParsableCommand {
             let lr = (0..<(batch * 3 * low * low)).map { _ in Float.random(in: 0...255, using: &rng) }
             let hr = (0..<(batch * 3 * crop * crop)).map { _ in Float.random(in: 0...255, using: &rng) }
             print("batch \(batch), \(crop)² crops (LR \(low)²), \(threads) threads, stride-1 3×3 convolutions: \(algorithm)")
+            if let spec = try DegradeOption.parse(degrade) {
+                print(String(format: "batch loader, --degrade %@: %.3f s per batch (median of %d; one thread, running ahead of the steps)",
+                             degrade!, try loaderSeconds(spec), steps))
+            }
             for withDiscriminator in generatorOnly ? [false] : [false, true] {
                 let g = try TrainableGenerator(batch: batch, height: low, width: low,
                                                configuration: .init(algorithm: alg, plainTail: !blockedTail),

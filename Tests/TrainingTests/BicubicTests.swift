@@ -1,6 +1,7 @@
 /// The ×4 downscale is MATLAB's `imresize(…, 1/4, 'bicubic')` with antialiasing.
 import Testing
 import Foundation
+import Degradation
 import Training
 
 @Suite("MATLAB-compatible bicubic downscaling")

@@ -1,7 +1,9 @@
 /// PSNR and SSIM on Y with the border shaved, as the paper measures.
 import Testing
 import Foundation
+import Degradation
 import Training
+import TestSupport
 
 @Suite("quality metrics")
 struct QualityTests {
@@ -39,5 +41,47 @@ struct QualityTests {
         let (s1, s2) = (Quality.ssimY(slight, a), Quality.ssimY(heavy, a))
         #expect(s1 < 1 && s2 < s1)
         #expect(abs(Quality.ssimY(noise(40, 40, seed: 4), a)) < 0.1)
+    }
+
+    /// coffee.jpg cropped to multiples of 4, and its MATLAB-bicubic LR.
+    func coffee() throws -> (hr: RGBImage, lr: RGBImage) {
+        let pair = ImagePair(path: "coffee", hr: try RGBImage.load(path: TestEnvironment.fixture("UpscalingTests", "coffee.jpg")))
+        return (pair.hr, pair.lr)
+    }
+
+    @Test("blockiness: a bicubic ×4 of a clean LR scores about 1 (0.9–1.1)")
+    func blockinessOfCleanBicubic() throws {
+        let (_, lr) = try coffee()
+        let index = Quality.blockiness(Bicubic.upscale(lr, by: 4))
+        #expect(index > 0.9 && index < 1.1, "\(index)")
+    }
+
+    @Test("blockiness: a bicubic ×4 of the LR saved as JPEG quality 40 scores above 1.2 (its 8×8 blocks show on the 32-px grid)")
+    func blockinessOfJPEG() throws {
+        let (_, lr) = try coffee()
+        let index = Quality.blockiness(Bicubic.upscale(try JPEGCompression.apply(lr, quality: 40), by: 4))
+        #expect(index > 1.2, "\(index)")
+    }
+
+    @Test("blockiness counts only steps at the ×4 phase: a step on the 32-px grid alone scores high, off it low")
+    func blockinessPhase() {
+        // Vertical stripes 32 wide: luma jumps between columns 31|32 (shift 0, on the grid) or
+        // 3|4 and 35|36 (shift 28, off it), over a checkerboard of ±1 everywhere.
+        func stripes(shift: Int) -> RGBImage {
+            var pixels = [Float](repeating: 0, count: 64 * 64 * 3)
+            for y in 0..<64 { for x in 0..<64 { for k in 0..<3 {
+                pixels[(y * 64 + x) * 3 + k] = Float(((x + shift) / 32) % 2 * 50 + (x + y) % 2)
+            } } }
+            return RGBImage(width: 64, height: 64, pixels: pixels)
+        }
+        #expect(Quality.blockiness(stripes(shift: 0)) > 10)
+        #expect(Quality.blockiness(stripes(shift: 28)) < 1)
+    }
+
+    @Test("MATLAB bicubic ×4 up keeps a flat image flat and the size exact")
+    func bicubicUpscale() {
+        let flat = RGBImage(width: 7, height: 5, pixels: [Float](repeating: 90, count: 105))
+        let up = Bicubic.upscale(flat, by: 4)
+        #expect(up.width == 28 && up.height == 20 && up.pixels.allSatisfy { $0 == 90 })
     }
 }

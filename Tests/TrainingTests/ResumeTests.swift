@@ -5,6 +5,7 @@ import Foundation
 import ModelFormats
 import Neural
 import SRGAN
+import Degradation
 import Training
 import TestSupport
 
@@ -46,11 +47,28 @@ struct ResumeTests {
     @Test("the crop sampler is a function of (seed, step): prefetching cannot change what a step sees")
     func samplerIsReproducible() throws {
         let s = try sampler()
-        #expect(s.batch(step: 7).highResolution == s.batch(step: 7).highResolution)
-        #expect(s.batch(step: 7).lowResolution != s.batch(step: 8).lowResolution)
+        #expect(try s.batch(step: 7).highResolution == s.batch(step: 7).highResolution)
+        #expect(try s.batch(step: 7).lowResolution != s.batch(step: 8).lowResolution)
         let loader = BatchLoader(sampler: s, startStep: 3)
-        #expect(loader.batch(step: 3).lowResolution == s.batch(step: 3).lowResolution)
-        #expect(loader.batch(step: 4).highResolution == s.batch(step: 4).highResolution)
+        #expect(try loader.batch(step: 3).lowResolution == s.batch(step: 3).lowResolution)
+        #expect(try loader.batch(step: 4).highResolution == s.batch(step: 4).highResolution)
+        loader.stop()
+    }
+
+    @Test("with --degrade, a step's degraded LR crops are a function of (seed, step) too, prefetched or not")
+    func degradedSamplerIsReproducible() throws {
+        let clean = try sampler()
+        let s = try CropSampler(pairs: clean.pairs, batchSize: 2, crop: 16, seed: 5,
+                                degrader: Degrader(try DegradationSpec(parsing: "realistic")))
+        let (a, b) = (try s.batch(step: 7), try s.batch(step: 7))
+        #expect(a.lowResolution == b.lowResolution && a.highResolution == b.highResolution)
+        // The same crops as without degradation; only the LR differs.
+        #expect(a.highResolution == (try clean.batch(step: 7)).highResolution)
+        #expect(a.lowResolution != (try clean.batch(step: 7)).lowResolution)
+        #expect(try s.batch(step: 8).lowResolution != a.lowResolution)
+        let loader = BatchLoader(sampler: s, startStep: 6)
+        #expect(try loader.batch(step: 6).lowResolution == s.batch(step: 6).lowResolution)
+        #expect(try loader.batch(step: 7).lowResolution == a.lowResolution)
         loader.stop()
     }
 

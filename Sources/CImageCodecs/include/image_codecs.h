@@ -234,6 +234,25 @@ ic_status ic_encoder_finish(ic_encoder *enc, ic_error *err);
  * delete the file: the caller owns the path and removes it on failure. */
 void ic_encoder_close(ic_encoder *enc);
 
+/* ---- Whole JPEGs in memory ---------------------------------------------- */
+
+/* Compresses `height` rows of `width` × `channels` (1 or 3) 8-bit samples, tightly packed, with
+ * libjpeg's defaults at `quality` (1–100; 4:2:0 chroma, no metadata). On success *out is a
+ * buffer of *out_length bytes for the caller to release with ic_free_buffer. For the training
+ * pipeline's JPEG degradation: nothing touches the disk. */
+ic_status ic_jpeg_encode_memory(const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
+                                int quality, uint8_t **out, size_t *out_length, ic_error *err);
+
+/* Decodes a whole JPEG held in memory to 8-bit gray or RGB rows (info says which), refusing
+ * more than max_pixels (0: no limit) before allocating. *pixels is for ic_free_buffer.
+ * `quant` receives the luminance then the chrominance table, 64 values each in natural order
+ * (zeros where the file has no such component). Meant for JPEGs this process made: no metadata is kept. */
+ic_status ic_jpeg_decode_memory(const uint8_t *data, size_t length, uint64_t max_pixels,
+                                uint8_t **pixels, ic_info *info, uint16_t quant[128], ic_error *err);
+
+/* Releases a buffer one of the functions above returned. */
+void ic_free_buffer(void *buffer);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,9 +1,4 @@
-/// Training: fine-tuning the SRGAN generator on a user's photos — the training graphs of the
-/// generator, discriminator and VGG19 features, the training step, data, quality metrics,
-/// checkpoints and the loop around them. Only `enhance-ctl` links it; the daemon runs `SRGAN`
-/// (inference) alone.
-///
-/// This file: the plain image type the pipeline works on.
+/// The plain image type the training pipeline and its degradations work on.
 import Foundation
 import Imaging
 

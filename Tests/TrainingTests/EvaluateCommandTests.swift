@@ -1,0 +1,136 @@
+/// `enhance-ctl evaluate` and `fine-tune --degrade` as a person runs them: the real binary,
+/// the installed models, real photos.
+import Testing
+import Foundation
+import Imaging
+import ModelFormats
+import TestSupport
+
+@Suite("enhance-ctl evaluate and fine-tune --degrade", .serialized)
+struct EvaluateCommandTests {
+    let env = ["ENHANCE_MODEL_DIR": TestEnvironment.modelDirectory]
+
+    /// Two HR photos: coffee.jpg (400×300) and the 256×256 face the SRGAN fixtures hold.
+    func photos() throws -> URL {
+        let root = try TestEnvironment.temporaryDirectory("enhance-evaluate")
+        let data = root.appendingPathComponent("hr")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: TestEnvironment.fixture("UpscalingTests", "coffee.jpg"),
+                                         toPath: data.appendingPathComponent("coffee.jpg").path)
+        try FileManager.default.copyItem(atPath: TestEnvironment.fixture("SRGANTests", "sr_pre_face.png"),
+                                         toPath: data.appendingPathComponent("face.png").path)
+        return root
+    }
+
+    func evaluate(_ arguments: [String]) throws -> CommandResult {
+        try runCommand(TestEnvironment.binary("enhance-ctl"), ["evaluate", "--threads", "2"] + arguments, environment: env)
+    }
+
+    @Test("--json: per image and mean, bicubic then each model then the reference, PSNR-Y/SSIM-Y as the table prints them")
+    func tableAndJSON() throws {
+        let root = try photos()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = root.appendingPathComponent("hr").path
+        let args = ["--data", data, "--model", "srgan-pre", "--degrade", "jpeg:q=40"]
+        let json = try evaluate(args + ["--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let images = try #require(report["images"] as? [[String: Any]])
+        #expect(images.map { $0["image"] as? String } == ["coffee.jpg", "face.png"])
+        for image in images {
+            let results = try #require(image["results"] as? [[String: Any]])
+            #expect(results.map { $0["method"] as? String } == ["bicubic", "srgan-pre", "reference"])
+            let bicubic = try #require(results[0]["psnr_y"] as? Double)
+            #expect(bicubic > 20 && bicubic < 45)
+            #expect((results[1]["ssim_y"] as? Double).map { $0 > 0.3 && $0 <= 1 } == true)
+            #expect(results[2]["psnr_y"] == nil && results[2]["blockiness"] as? Double != nil)
+        }
+        let mean = try #require(report["mean"] as? [[String: Any]])
+        let first = try #require(images[0]["results"] as? [[String: Any]]), second = try #require(images[1]["results"] as? [[String: Any]])
+        for k in 0..<2 {
+            let expected = ((first[k]["psnr_y"] as! Double) + (second[k]["psnr_y"] as! Double)) / 2
+            #expect(abs((mean[k]["psnr_y"] as? Double ?? 0) - expected) < 1e-9)
+        }
+        // The table says the same, rounded, and the same run twice gives the same numbers (fixed seeds).
+        let table = try evaluate(args)
+        #expect(table.status == 0, "\(table.stderr)")
+        let bicubicMean = String(format: "%.2f", mean[0]["psnr_y"] as! Double)
+        let line = try #require(table.stdout.split(separator: "\n").first { $0.hasPrefix("mean of 2") && $0.contains("bicubic") })
+        #expect(line.contains(bicubicMean), "\(table.stdout)")
+        #expect(table.stdout.hasPrefix("input: jpeg:p=1,q=40\n"))
+        #expect(try evaluate(args + ["--json"]).stdout == json.stdout)
+    }
+
+    @Test("--sheet: one row per photo of 128-px crops — input ×4, bicubic, each model, reference — 4-px gaps")
+    func contactSheet() throws {
+        let root = try photos()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let sheet = root.appendingPathComponent("sheet.png").path
+        let result = try evaluate(["--data", root.appendingPathComponent("hr").path, "--model", "srgan-pre",
+                                   "--model", "srgan-gan", "--sheet", sheet])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("contact sheet: \(sheet)"))
+        let image = try PixelBuffer.load(path: sheet)
+        // 5 columns (input, bicubic, 2 models, reference) and 2 rows of 128 px, 4-px gaps around.
+        #expect(image.width == 5 * 128 + 6 * 4 && image.height == 2 * 128 + 3 * 4 && image.channels == 3)
+        // The gaps are mid-gray; the reference tile is the HR photo's centre crop on the 32-px grid.
+        #expect(image[2, 50, 0] == 128 && image[4 + 128 + 1, 50, 1] == 128)
+        let face = try PixelBuffer.load(path: TestEnvironment.fixture("SRGANTests", "sr_pre_face.png"))
+        let (x0, y0) = (4 + 4 * (128 + 4), 4 + 128 + 4)   // reference column, second row (face.png)
+        for (dx, dy) in [(0, 0), (17, 90), (127, 127)] {
+            for k in 0..<3 { #expect(image[x0 + dx, y0 + dy, k] == face[64 + dx, 64 + dy, k]) }
+        }
+        // The input tile is nearest-neighbour: each 4×4 block is one colour.
+        let (ix, iy) = (4, y0)
+        #expect(image[ix, iy, 0] == image[ix + 3, iy + 3, 0])
+    }
+
+    @Test("--lr: LR files of the wrong size are refused naming the file and both sizes")
+    func wrongLRSize() throws {
+        let root = try photos()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let lr = root.appendingPathComponent("lr")
+        try FileManager.default.createDirectory(at: lr, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: TestEnvironment.fixture("SRGANTests", "lr_face.png"), toPath: lr.appendingPathComponent("face.png").path)
+        try FileManager.default.copyItem(atPath: TestEnvironment.fixture("SRGANTests", "lr_face.png"), toPath: lr.appendingPathComponent("coffee.png").path)
+        let result = try evaluate(["--data", root.appendingPathComponent("hr").path, "--lr", lr.path])
+        #expect(result.status == 1)
+        #expect(result.stderr == "enhance-ctl: \(lr.path)/coffee.png: 64×64, but its HR photo needs 100×75 (a quarter of \(root.path)/hr/coffee.jpg, cropped to a multiple of 4)\n")
+    }
+
+    @Test("a bad --degrade is a usage error (64) said once")
+    func badSpec() throws {
+        let result = try evaluate(["--data", "/tmp", "--degrade", "jpeg:q=0"])
+        #expect(result.status == 64)
+        #expect(result.stderr.components(separatedBy: "degradation spec").count == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("degradation spec 'jpeg:q=0': jpeg q=0: outside 1-100"))
+    }
+
+    @Test("fine-tune --degrade trains on degraded crops, scores each kind at fixed seeds, and records the spec")
+    func fineTuneDegrade() throws {
+        let root = try photos()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let val = root.appendingPathComponent("val")
+        try FileManager.default.createDirectory(at: val, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: root.appendingPathComponent("hr/face.png").path, toPath: val.appendingPathComponent("face.png").path)
+        let out = root.appendingPathComponent("tuned.safetensors").path
+        let common = ["fine-tune", "--data", root.appendingPathComponent("hr").path, "--val", val.path, "--out", out,
+                      "--batch", "2", "--adv-weight", "0", "--threads", "2", "--validate-every", "2", "--log-every", "1",
+                      "--degrade", "jpeg;noise:p=0.5"]
+        let run = try runCommand(TestEnvironment.binary("enhance-ctl"), common + ["--steps", "2"], environment: env)
+        #expect(run.status == 0, "\(run.stderr)")
+        for kind in ["noise", "jpeg", "all"] {
+            #expect(run.stderr.contains("base model on the held-out images degraded by \(kind): PSNR-Y"), "\(run.stderr)")
+            #expect(run.stderr.contains("held-out photos degraded by \(kind): base PSNR-Y"), "\(run.stderr)")
+        }
+        let model = try TensorFile.read(path: out)
+        #expect(model.metadata["fine_tune_degrade"] == "noise:p=0.5,gaussian=0.5,sigma=1-30,poisson=0.05-3,gray=0.4;jpeg:p=1,q=30-95")
+        #expect(model.metadata["fine_tune_validation_jpeg"]?.hasPrefix("PSNR-Y ") == true)
+        #expect(model.metadata["fine_tune_hyper_parameters"]?.contains(" degrade=noise:p=0.5") == true)
+        // Resuming with other degradations would silently mix two trainings: refused.
+        let other = try runCommand(TestEnvironment.binary("enhance-ctl"),
+                                   common.dropLast() + ["jpeg", "--steps", "3", "--resume"], environment: env)
+        #expect(other.status == 1)
+        #expect(other.stderr.contains("was trained with other degradations"), "\(other.stderr)")
+    }
+}
