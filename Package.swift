@@ -74,7 +74,7 @@ let package = Package(
         ),
 
         // Shared by the test targets: naive layer definitions, fixture and binary locations.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Storage", "Common", "TestSupport"],
                     resources: [.copy("Fixtures")]),

@@ -42,24 +42,34 @@ public final class TrainableConvolution: @unchecked Sendable {
         return (output, total / 2, total - total / 2)
     }
 
+    /// `sourceMargin` m > 0 (stride 1, kernel 2m + 1): the source is `[N, ic, h + 2m, w + 2m]`
+    /// with zero margins of m the caller keeps, forward and backward-weights run unpadded on it,
+    /// and backward-data writes the gradient of the dense `[N, ic, h, w]` interior (`diffSource`)
+    /// through the equivalent padded form. On AVX2, oneDNN 2.6's jit forward refuses a left
+    /// padding wider than its 3-column register block, and its jit backward-data refuses the
+    /// unpadded form's, so a 9×9 layer runs jit only this way there (inference's do the same).
     public init(engine: Engine, batch: Int, inChannels ic: Int, outChannels oc: Int, height: Int, width: Int,
-                kernel: Int, stride: Int = 1, sourceLayout: TensorDesc.Layout = .blocked,
+                kernel: Int, stride: Int = 1, sourceMargin margin: Int = 0, sourceLayout: TensorDesc.Layout = .blocked,
                 destinationLayout: TensorDesc.Layout = .blocked, algorithm: Convolution.Algorithm = .direct) throws {
+        precondition(margin == 0 || (stride == 1 && kernel == 2 * margin + 1), "a source margin needs stride 1, kernel 2m + 1")
         let (oh, padTop, padBottom) = Self.samePadding(size: height, kernel: kernel, stride: stride)
         let (ow, padLeft, padRight) = Self.samePadding(size: width, kernel: kernel, stride: stride)
-        let src = TensorDesc([batch, ic, height, width], sourceLayout)
+        let dense = TensorDesc([batch, ic, height, width], sourceLayout)
+        let src = margin == 0 ? dense : TensorDesc([batch, ic, height + 2 * margin, width + 2 * margin], sourceLayout)
         let dst = TensorDesc([batch, oc, oh, ow], destinationLayout)
         let weightsAny = TensorDesc([oc, ic, kernel, kernel], .any)
         let biasDesc = TensorDesc([oc], .x)
         let strides = [Int64(stride), Int64(stride)]
+        // The padding of the dense form (backward-data's), and of what forward reads.
         let padL = [Int64(padTop), Int64(padLeft)], padR = [Int64(padBottom), Int64(padRight)]
+        let readL = margin == 0 ? padL : [0, 0], readR = margin == 0 ? padR : [0, 0]
         let what = "a \(kernel)×\(kernel)/\(stride) convolution \(ic)→\(oc) on \(batch)×\(height)×\(width)"
 
         func forward(_ alg: dnnl_alg_kind_t) throws -> Primitive {
             var desc = dnnl_convolution_desc_t()
             var s = src.raw, w = weightsAny.raw, b = biasDesc.raw, d = dst.raw
             try check(dnnl_convolution_forward_desc_init(&desc, dnnl_forward_training, alg, &s, &w, &b, &d,
-                                                         strides, padL, padR), "describing \(what)")
+                                                         strides, readL, readR), "describing \(what)")
             return try withUnsafePointer(to: &desc) {
                 try Primitive(opDesc: UnsafeRawPointer($0), engine: engine, what: what)
             }
@@ -90,16 +100,30 @@ public final class TrainableConvolution: @unchecked Sendable {
         // For 3-channel plain sources (the first layer of the discriminator and of VGG) oneDNN
         // 2.6 only has reference code into a plain gradient, but a jit kernel into a
         // channel-blocked one: then the input gradient comes out in `blocked` (`diffSource`).
+        // With a margin, its hint is the dense form's forward (created, never run).
+        let denseForward: Primitive
+        if margin == 0 {
+            denseForward = fwd
+        } else {
+            var desc = dnnl_convolution_desc_t()
+            var s = dense.raw, w = weightsAny.raw, b = biasDesc.raw, d = chosenDst.raw
+            try check(dnnl_convolution_forward_desc_init(&desc, dnnl_forward_training, alg, &s, &w, &b, &d,
+                                                         strides, padL, padR), "describing the dense form of \(what)")
+            denseForward = try withUnsafePointer(to: &desc) {
+                try Primitive(opDesc: UnsafeRawPointer($0), engine: engine, what: "the dense form of \(what)")
+            }
+        }
         func backwardData(_ diffSource: TensorDesc) throws -> Primitive {
             var desc = dnnl_convolution_desc_t()
             var s = diffSource.raw, w = weightsAny.raw, d = chosenDst.raw
             try check(dnnl_convolution_backward_data_desc_init(&desc, alg, &s, &w, &d, strides, padL, padR),
                       "describing backward-data of \(what)")
             return try withUnsafePointer(to: &desc) {
-                try Primitive(opDesc: UnsafeRawPointer($0), hint: fwd, engine: engine, what: "backward-data of \(what)")
+                try Primitive(opDesc: UnsafeRawPointer($0), hint: denseForward, engine: engine,
+                              what: "backward-data of \(what)")
             }
         }
-        var bwdData = try backwardData(chosenSrc)
+        var bwdData = try backwardData(margin == 0 ? chosenSrc : dense)
         if bwdData.implementation.hasPrefix("ref"), !chosenSrc.isChannelBlocked,
            let blocked = try? backwardData(TensorDesc([batch, ic, height, width], .blocked)),
            !blocked.implementation.hasPrefix("ref") {
@@ -116,7 +140,7 @@ public final class TrainableConvolution: @unchecked Sendable {
         func backwardWeights(_ weights: TensorDesc) throws -> Primitive {
             var desc = dnnl_convolution_desc_t()
             var s = chosenSrc.raw, w = weights.raw, b = biasDesc.raw, d = chosenDst.raw
-            try check(dnnl_convolution_backward_weights_desc_init(&desc, alg, &s, &w, &b, &d, strides, padL, padR),
+            try check(dnnl_convolution_backward_weights_desc_init(&desc, alg, &s, &w, &b, &d, strides, readL, readR),
                       "describing backward-weights of \(what)")
             return try withUnsafePointer(to: &desc) {
                 try Primitive(opDesc: UnsafeRawPointer($0), hint: fwd, engine: engine,

@@ -23,10 +23,14 @@ public final class TrainableGenerator: @unchecked Sendable {
         public var batchNorm: BatchNorm.Mode = .batchStatistics
         public var algorithm: Convolution.Algorithm = .direct
         /// Run the 9×9 tail (64 → 3 channels) on `nhwc` tensors: channel-blocked, its 3 outputs
-        /// are padded to 16 and it costs 5× its FLOPs; `nhwc` needs two activation reorders.
-        public var plainTail = true
+        /// are padded to a whole block (16 lanes on AVX-512: 5× its FLOPs); `nhwc` needs two
+        /// activation reorders and runs oneDNN's gemm, which is slow at this shape on AVX2 (one
+        /// 8-image forward took longer there than the other 40 layers together), where the
+        /// blocked tail pads only to 8. Hence the default follows the block.
+        public var plainTail = Configuration.plainTailByDefault
+        public static let plainTailByDefault = TensorDesc.channelBlock == 16
         public init(residualBlocks: Int = 16, features: Int = 64, batchNorm: BatchNorm.Mode = .batchStatistics,
-                    algorithm: Convolution.Algorithm = .direct, plainTail: Bool = true) {
+                    algorithm: Convolution.Algorithm = .direct, plainTail: Bool = plainTailByDefault) {
             (self.residualBlocks, self.features, self.batchNorm, self.algorithm, self.plainTail) =
                 (residualBlocks, features, batchNorm, algorithm, plainTail)
         }
@@ -60,11 +64,17 @@ public final class TrainableGenerator: @unchecked Sendable {
     let tanh: TrainableActivation
     let toPlain: Reorder
     let fromPlain: Reorder
-    /// With a plain tail: its input in `nhwc`, and the reorders in and out of it.
-    let tailInput: Memory?
+    /// The head's input with a zero margin of 4 (see `margin`).
+    let headInput: Memory
+    /// The tail's input: in `nhwc` with a plain tail (reordered in, and its gradient out), else
+    /// channel-blocked with a zero margin of 4.
+    let tailInput: Memory
     let tailInputReorder: Reorder?
     let tailGradientReorder: Reorder?
     let tailInputGradient: Memory?
+    /// Half the 9×9 kernel: the zero margin of the head's and the blocked tail's sources, on
+    /// which they run unpadded (`TrainableConvolution`'s `sourceMargin`).
+    static let margin = 4
 
     // Parameters.
     let headConv: (weight: Parameter, bias: Parameter)
@@ -102,8 +112,12 @@ public final class TrainableGenerator: @unchecked Sendable {
         (self.batch, self.height, self.width, self.engine) = (batch, height, width, engine)
         let low = TensorDesc([n, f, height, width], .blocked)
 
+        // The 9×9 layers read margined sources and run unpadded: on AVX2, oneDNN 2.6 has only
+        // reference code for their padding of 4 (the head's forward alone took 8 s for 8 crops).
+        let m = Self.margin
         head = try TrainableConvolution(engine: engine, batch: n, inChannels: 3, outChannels: f, height: height,
-                                        width: width, kernel: 9, sourceLayout: .nchw, algorithm: .direct)
+                                        width: width, kernel: 9, sourceMargin: m, sourceLayout: .nchw,
+                                        algorithm: .direct)
         lowPReLU = try TrainablePReLU(engine: engine, data: low)
         lowConv = try TrainableConvolution(engine: engine, batch: n, inChannels: f, outChannels: f, height: height,
                                            width: width, kernel: 3, algorithm: alg)
@@ -122,19 +136,21 @@ public final class TrainableGenerator: @unchecked Sendable {
         let (H, W) = (4 * height, 4 * width)
         // oneDNN 2.6 has only reference code for a channel-blocked source with a plain 3-channel
         // destination, so the tail is either blocked throughout (padded) or nhwc throughout.
-        let tailLayout: TensorDesc.Layout = configuration.plainTail ? .nhwc : .blocked
-        tail = try TrainableConvolution(engine: engine, batch: n, inChannels: f, outChannels: 3, height: H, width: W,
-                                        kernel: 9, sourceLayout: tailLayout, destinationLayout: tailLayout,
-                                        algorithm: .direct)
         let wide = TensorDesc([n, f, H, W], .blocked)
         if configuration.plainTail {
-            tailInput = try Memory(tail.source, engine: engine)
-            tailInputGradient = try Memory(tail.diffSource, engine: engine)
+            tail = try TrainableConvolution(engine: engine, batch: n, inChannels: f, outChannels: 3, height: H, width: W,
+                                            kernel: 9, sourceLayout: .nhwc, destinationLayout: .nhwc, algorithm: .direct)
             tailInputReorder = try Reorder(from: wide, to: tail.source, engine: engine)
             tailGradientReorder = try Reorder(from: tail.diffSource, to: wide, engine: engine)
+            tailInputGradient = try Memory(tail.diffSource, engine: engine)
         } else {
-            (tailInput, tailInputGradient, tailInputReorder, tailGradientReorder) = (nil, nil, nil, nil)
+            tail = try TrainableConvolution(engine: engine, batch: n, inChannels: f, outChannels: 3, height: H,
+                                            width: W, kernel: 9, sourceMargin: m, sourceLayout: .blocked,
+                                            destinationLayout: .blocked, algorithm: .direct)
+            (tailInputReorder, tailGradientReorder, tailInputGradient) = (nil, nil, nil)
         }
+        tailInput = try Memory(tail.source, engine: engine)
+        tailInput.fill(0)
         tanh = try TrainableActivation(engine: engine, data: tail.destination, function: .tanh)
         let plainOut = TensorDesc([n, 3, H, W], .nchw)
         toPlain = try Reorder(from: tail.destination, to: plainOut, engine: engine)
@@ -142,6 +158,8 @@ public final class TrainableGenerator: @unchecked Sendable {
 
         func mem(_ d: TensorDesc) throws -> Memory { try Memory(d, engine: engine) }
         input = try mem(TensorDesc([n, 3, height, width], .nchw))
+        headInput = try mem(head.source)
+        headInput.fill(0)
         output = try mem(plainOut)
         outputGradient = try mem(plainOut)
 
@@ -218,7 +236,8 @@ public final class TrainableGenerator: @unchecked Sendable {
     /// Forward over `input`, keeping what backward needs; result in `output`.
     public func forward() throws {
         let pad = scratchpad
-        try head.forward(input, weight: headConv.weight, bias: headConv.bias, into: h0, scratchpad: pad)
+        MarginedCopy.fill(headInput, from: input, margin: Self.margin)
+        try head.forward(headInput, weight: headConv.weight, bias: headConv.bias, into: h0, scratchpad: pad)
         try lowPReLU.forward(h0, slopes: headSlopes, into: p0, scratchpad: pad)
         for (i, block) in blocks.enumerated() {
             let x = blockInput(i)
@@ -240,8 +259,13 @@ public final class TrainableGenerator: @unchecked Sendable {
             try upPReLU[i].forward(w[i], slopes: upParams[i].slopes, into: q[i], scratchpad: pad)
             level = q[i]
         }
-        if let reorder = tailInputReorder, let plain = tailInput { try reorder.execute(q[1], plain) }
-        try tail.forward(tailInput ?? q[1], weight: tailConv.weight, bias: tailConv.bias, into: o, scratchpad: pad)
+        if let reorder = tailInputReorder {
+            try reorder.execute(q[1], tailInput)
+        } else {
+            try engine.wait()   // the PReLU's output must be complete before it is copied on the CPU
+            MarginedCopy.fill(tailInput, from: q[1], margin: Self.margin)
+        }
+        try tail.forward(tailInput, weight: tailConv.weight, bias: tailConv.bias, into: o, scratchpad: pad)
         try tanh.forward(o, into: y, scratchpad: pad)
         try toPlain.execute(y, output)
         try engine.wait()
@@ -256,11 +280,12 @@ public final class TrainableGenerator: @unchecked Sendable {
         let pad = scratchpad
         try fromPlain.execute(outputGradient, gTail)
         try tanh.backward(o, gTail, into: gTail, scratchpad: pad)
-        try tail.backwardWeights(tailInput ?? q[1], gTail, weight: tailConv.weight, bias: tailConv.bias, scratchpad: pad)
+        try tail.backwardWeights(tailInput, gTail, weight: tailConv.weight, bias: tailConv.bias, scratchpad: pad)
         if let reorder = tailGradientReorder, let plain = tailInputGradient {
             try tail.backwardData(gTail, weight: tailConv.weight, into: plain, scratchpad: pad)
             try reorder.execute(plain, gUpWide[1])
         } else {
+            // Margined: the gradient of the dense interior (the margin is constant, not an activation).
             try tail.backwardData(gTail, weight: tailConv.weight, into: gUpWide[1], scratchpad: pad)
         }
         for i in [1, 0] {
@@ -291,7 +316,7 @@ public final class TrainableGenerator: @unchecked Sendable {
         }
         try add.forward(gx, gs, into: gx, scratchpad: pad)
         try lowPReLU.backward(h0, gx, slopes: headSlopes, into: g1, scratchpad: pad)
-        try head.backwardWeights(input, g1, weight: headConv.weight, bias: headConv.bias, scratchpad: pad)
+        try head.backwardWeights(headInput, g1, weight: headConv.weight, bias: headConv.bias, scratchpad: pad)
         try engine.wait()
     }
 

@@ -78,11 +78,15 @@ struct TrainingGraphTests {
     /// PReLU slopes start at 1 here: with kinks in the graph, a finite difference of a float32
     /// forward is dominated either by kink crossings (large steps) or by rounding (small ones).
     /// The slopes' own gradients (Σ over negative inputs) are still exercised.
+    /// Both tails: plain (`nhwc`, the default on AVX-512) and channel-blocked on a margined
+    /// source (the default on AVX2); the head always reads a margined source.
     @Test("generator gradients agree with finite differences of its forward",
-          arguments: [BatchNorm.Mode.batchStatistics, .frozenStatistics])
-    func generatorGradients(mode: BatchNorm.Mode) throws {
+          arguments: [(BatchNorm.Mode.batchStatistics, true), (.batchStatistics, false), (.frozenStatistics, true),
+                      (.frozenStatistics, false)])
+    func generatorGradients(mode: BatchNorm.Mode, plainTail: Bool) throws {
         let graph = try TrainableGenerator(batch: 2, height: 5, width: 4,
-                                           configuration: .init(residualBlocks: 2, features: 16, batchNorm: mode),
+                                           configuration: .init(residualBlocks: 2, features: 16, batchNorm: mode,
+                                                                plainTail: plainTail),
                                            engine: engine)
         try initialise(graph.parameters, seed: 3, slope: 1)
         let x = randomValues(graph.input.desc.elementCount, seed: 4).map { ($0 + 1) / 2 }
@@ -100,6 +104,15 @@ struct TrainingGraphTests {
         }
         #expect(report.count == names.count)
         #expect(report.allSatisfy { $0.1 < 3e-2 }, "worst relative errors: \(report)")
+    }
+
+    @Test("the generator's training graph runs no reference code at the fine-tuning shapes (8 crops of 24², either tail)",
+          arguments: [true, false])
+    func generatorRunsFastKernels(plainTail: Bool) throws {
+        let graph = try TrainableGenerator(batch: 8, height: 24, width: 24, configuration: .init(plainTail: plainTail),
+                                           engine: engine)
+        let slow = graph.implementations.filter { $0.hasPrefix("ref") }
+        #expect(slow.isEmpty, "reference code: \(slow)")
     }
 
     @Test("a tiny generator overfits two images: MSE falls more than 10×")

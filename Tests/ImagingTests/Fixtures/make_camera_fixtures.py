@@ -144,18 +144,14 @@ def s15f16(v):
     return struct.pack(">i", int(round(v * 65536)))
 
 
-def icc(description, red, green, blue, trc):
-    """An ICC v2 RGB display profile: matrix/TRC, D50 white point."""
-    def xyz(v):
-        return b"XYZ \0\0\0\0" + b"".join(s15f16(c) for c in v)
-
+def profile(description, space, tags, shared):
+    """An ICC v2 display profile of colour space `space` ("RGB " or "GRAY"), D50 white point:
+    `tags` (signature, body) in order, `shared` signatures pointing at another tag's body."""
     desc_text = description.encode() + b"\0"
     desc = (b"desc\0\0\0\0" + struct.pack(">I", len(desc_text)) + desc_text
             + struct.pack(">II", 0, 0) + struct.pack(">HB", 0, 0) + b"\0" * 67)
     cprt = b"text\0\0\0\0" + b"No copyright, use freely\0"
-    tags = [(b"desc", desc), (b"cprt", cprt), (b"wtpt", xyz((0.9642, 1.0, 0.8249))),
-            (b"rXYZ", xyz(red)), (b"gXYZ", xyz(green)), (b"bXYZ", xyz(blue)), (b"rTRC", trc)]
-    shared = {b"gTRC": b"rTRC", b"bTRC": b"rTRC"}
+    tags = [(b"desc", desc), (b"cprt", cprt), (b"wtpt", xyz((0.9642, 1.0, 0.8249)))] + tags
     count = len(tags) + len(shared)
     offset = 128 + 4 + 12 * count
     table, data, where = b"", b"", {}
@@ -166,12 +162,27 @@ def icc(description, red, green, blue, trc):
     for sig, same in shared.items():
         table += sig + struct.pack(">II", *where[same])
     size = offset + len(data)
-    header = (struct.pack(">I", size) + b"none" + bytes([2, 0x40, 0, 0]) + b"mntrRGB XYZ "
+    header = (struct.pack(">I", size) + b"none" + bytes([2, 0x40, 0, 0]) + b"mntr" + space + b"XYZ "
               + struct.pack(">HHHHHH", 2024, 1, 1, 0, 0, 0) + b"acsp" + b"APPL" + struct.pack(">I", 0)
               + b"none" + b"none" + b"\0" * 8 + struct.pack(">I", 0)
               + s15f16(0.9642) + s15f16(1.0) + s15f16(0.8249) + b"none" + b"\0" * 16 + b"\0" * 28)
     assert len(header) == 128, len(header)
     return header + struct.pack(">I", count) + table + data
+
+
+def xyz(v):
+    return b"XYZ \0\0\0\0" + b"".join(s15f16(c) for c in v)
+
+
+def icc(description, red, green, blue, trc):
+    """An RGB display profile: matrix/TRC."""
+    return profile(description, b"RGB ", [(b"rXYZ", xyz(red)), (b"gXYZ", xyz(green)), (b"bXYZ", xyz(blue)),
+                                          (b"rTRC", trc)], {b"gTRC": b"rTRC", b"bTRC": b"rTRC"})
+
+
+def gray_icc(description, trc):
+    """A gray display profile: one tone curve (kTRC)."""
+    return profile(description, b"GRAY", [(b"kTRC", trc)], {})
 
 
 def curv_gamma(g):
@@ -191,6 +202,7 @@ DISPLAY_P3 = icc("Display P3 (enhance test profile)", (0.5151, 0.2412, -0.0011),
                  (0.1571, 0.0666, 0.7841), curv_srgb())
 ADOBE_RGB = icc("Adobe RGB (1998)-compatible (enhance test profile)", (0.6097, 0.3111, 0.0195),
                 (0.2053, 0.6257, 0.0609), (0.1492, 0.0632, 0.7446), curv_gamma(563 / 256))
+GRAY_22 = gray_icc("Gray gamma 2.2 (enhance test profile)", curv_gamma(2.2))
 
 
 # ---- Files -------------------------------------------------------------------------------
@@ -234,3 +246,4 @@ if __name__ == "__main__":
     write_png(image)
     open("display-p3.icc", "wb").write(DISPLAY_P3)
     open("adobe-rgb.icc", "wb").write(ADOBE_RGB)
+    open("gray-gamma22.icc", "wb").write(GRAY_22)
