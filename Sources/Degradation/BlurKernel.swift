@@ -118,23 +118,11 @@ public struct BlurKernel: Sendable, Equatable {
         return RGBImage(width: w, height: h, pixels: out)
     }
 
-    /// One separable pass along rows (`horizontal`) or columns.
+    /// One separable pass of `line` along rows (`horizontal`) or columns, edges mirrored.
     static func pass(_ image: RGBImage, _ line: [Float], horizontal: Bool) -> RGBImage {
-        let (w, h, r) = (image.width, image.height, line.count / 2)
-        var out = [Float](repeating: 0, count: w * h * 3)
-        image.pixels.withUnsafeBufferPointer { src in
-            for y in 0..<h { for x in 0..<w {
-                var (s0, s1, s2): (Float, Float, Float) = (0, 0, 0)
-                for t in -r...r {
-                    let i = horizontal ? (y * w + mirror(x + t, w)) * 3 : (mirror(y + t, h) * w + x) * 3
-                    let wt = line[t + r]
-                    s0 += wt * src[i]; s1 += wt * src[i + 1]; s2 += wt * src[i + 2]
-                }
-                let o = (y * w + x) * 3
-                out[o] = s0; out[o + 1] = s1; out[o + 2] = s2
-            } }
-        }
-        return RGBImage(width: w, height: h, pixels: out)
+        let (n, r) = (horizontal ? image.width : image.height, line.count / 2)
+        let taps = (0..<n).map { o in (indices: (-r...r).map { mirror(o + $0, n) }, weights: line) }
+        return Resampler.pass(image, taps, horizontal: horizontal)
     }
 }
 

@@ -53,33 +53,29 @@ public enum Resampler {
     /// `image` resized to `width × height` by `mode`.
     public static func resize(_ image: RGBImage, width: Int, height: Int, mode: ResizeMode) -> RGBImage {
         if (width, height) == (image.width, image.height) { return image }
+        let middle = pass(image, contributions(inputs: image.width, outputs: width, mode: mode), horizontal: true)
+        return pass(middle, contributions(inputs: image.height, outputs: height, mode: mode), horizontal: false)
+    }
+
+    /// One separable pass along rows (`horizontal`) or columns: output sample k of each line is
+    /// the weighted sum of that line's samples `taps[k].indices`. The output's length along the
+    /// axis is `taps.count`. Blur kernels use it too, with mirrored indices.
+    static func pass(_ image: RGBImage, _ taps: [(indices: [Int], weights: [Float])], horizontal: Bool) -> RGBImage {
         let (w, h) = (image.width, image.height)
-        let columns = contributions(inputs: w, outputs: width, mode: mode)
-        var middle = [Float](repeating: 0, count: width * h * 3)
+        let (ow, oh) = horizontal ? (taps.count, h) : (w, taps.count)
+        var out = [Float](repeating: 0, count: ow * oh * 3)
         image.pixels.withUnsafeBufferPointer { src in
-            for y in 0..<h { for (x, c) in columns.enumerated() {
+            for y in 0..<oh { for x in 0..<ow {
+                let c = taps[horizontal ? x : y]
                 var (s0, s1, s2): (Float, Float, Float) = (0, 0, 0)
                 for (i, wt) in zip(c.indices, c.weights) {
-                    let p = (y * w + i) * 3
+                    let p = horizontal ? (y * w + i) * 3 : (i * w + x) * 3
                     s0 += wt * src[p]; s1 += wt * src[p + 1]; s2 += wt * src[p + 2]
                 }
-                let o = (y * width + x) * 3
-                middle[o] = s0; middle[o + 1] = s1; middle[o + 2] = s2
-            } }
-        }
-        let rows = contributions(inputs: h, outputs: height, mode: mode)
-        var out = [Float](repeating: 0, count: width * height * 3)
-        middle.withUnsafeBufferPointer { src in
-            for (y, c) in rows.enumerated() { for x in 0..<width {
-                var (s0, s1, s2): (Float, Float, Float) = (0, 0, 0)
-                for (i, wt) in zip(c.indices, c.weights) {
-                    let p = (i * width + x) * 3
-                    s0 += wt * src[p]; s1 += wt * src[p + 1]; s2 += wt * src[p + 2]
-                }
-                let o = (y * width + x) * 3
+                let o = (y * ow + x) * 3
                 out[o] = s0; out[o + 1] = s1; out[o + 2] = s2
             } }
         }
-        return RGBImage(width: width, height: height, pixels: out)
+        return RGBImage(width: ow, height: oh, pixels: out)
     }
 }

@@ -106,6 +106,18 @@ struct EvaluateCommandTests {
         #expect(result.stderr.contains("degradation spec 'jpeg:q=0': jpeg q=0: outside 1-100"))
     }
 
+    @Test("fine-tune --help documents the presets and every stage; a bad --degrade is a usage error before anything runs")
+    func fineTuneHelpAndBadSpec() throws {
+        let help = try runCommand(TestEnvironment.binary("enhance-ctl"), ["fine-tune", "--help"])
+        for word in ["jpeg", "noise", "realistic", "blur, blur2", "resize, resize2", "noise, noise2", "jpeg, jpeg2", "sinc", "clean"] {
+            #expect(help.stdout.contains(word), "\(word)")
+        }
+        let bad = try runCommand(TestEnvironment.binary("enhance-ctl"),
+                                 ["fine-tune", "--data", "/nonexistent", "--out", "/tmp/never.safetensors", "--degrade", "blur:sigma=3-1"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("degradation spec 'blur:sigma=3-1': blur sigma=3-1: the range's low end is above its high end"), "\(bad.stderr)")
+    }
+
     @Test("fine-tune --degrade trains on degraded crops, scores each kind at fixed seeds, and records the spec")
     func fineTuneDegrade() throws {
         let root = try photos()
