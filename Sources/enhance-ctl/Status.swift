@@ -54,11 +54,11 @@ struct Status: ParsableCommand {
     func run() throws {
         var health = DaemonHealth.stopped
         try reportingFailures {
-            let database = try options.configuration().database
-            let queue: JobQueue
+            let c = try options.configuration()
+            let queue: any JobStore
             do {
                 queue = try options.openQueue()
-            } catch where !FileManager.default.fileExists(atPath: database) {
+            } catch where c.backend == .sqlite && !FileManager.default.fileExists(atPath: c.database) {
                 // No database: no daemon has ever run with this configuration. Said as before,
                 // but a monitor reads "not running" rather than an error.
                 FileHandle.standardError.write(Data("enhance-ctl: \(error)\n".utf8))
@@ -76,7 +76,7 @@ struct Status: ParsableCommand {
                                   threadsPerWorker: record.threads)
             }
             let report = Report(
-                database: queue.path, daemon: daemon, paused: status.paused, counts: status.counts,
+                database: queue.location, daemon: daemon, paused: status.paused, counts: status.counts,
                 running: status.running.map {
                     Report.RunningJob(id: $0.id, source: $0.sourcePath, progress: $0.progress,
                                       runningSeconds: now - ($0.startedAt ?? now), attempt: $0.attempts)
