@@ -10,12 +10,18 @@ import TestSupport
 @Suite("Cluster", .serialized)
 final class ClusterTests {
     let shared: URL
+    /// Where photos are written before they are renamed into `shared` (the same file system).
+    let staging: URL
 
     init() throws {
         shared = try TestEnvironment.temporaryDirectory("cluster-shared")
+        staging = try TestEnvironment.temporaryDirectory("cluster-staging")
     }
 
-    deinit { try? FileManager.default.removeItem(at: shared) }
+    deinit {
+        try? FileManager.default.removeItem(at: shared)
+        try? FileManager.default.removeItem(at: staging)
+    }
 
     /// A daemon of the cluster: the harness's configuration with the shared folder, the
     /// PostgreSQL queue at `url` and its node name.
@@ -32,8 +38,14 @@ final class ClusterTests {
             """)
     }
 
+    /// Writes photo `index` beside the shared folder and renames it in: whole at once, as a copy
+    /// tool that writes aside would (a loaded machine must not let a node settle on half a file).
     func drop(_ index: Int, size: Int = 16) throws {
-        try Data(try DaemonHarness.photo(index, size: size)).write(to: shared.appendingPathComponent("p\(index).png"))
+        let aside = staging.appendingPathComponent("p\(index).png")
+        try Data(try DaemonHarness.photo(index, size: size)).write(to: aside)
+        guard rename(aside.path, shared.appendingPathComponent("p\(index).png").path) == 0 else {
+            throw HarnessError("rename into \(shared.path): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Job ids each daemon's log says it finished ("job N: done → …"), over all the logs.
@@ -67,7 +79,7 @@ final class ClusterTests {
         let queue = try PostgreSQLQueue(url: url, node: "test")
         let finished = eventually(timeout: 150, interval: 0.5) { (try? queue.counts()[.done]) == 300 }
             && holds(for: DaemonHarness.grace) { (try? queue.counts()) == [.done: 300, .queued: 0, .running: 0, .failed: 0, .skipped: 0] }
-        #expect(finished, "\((try? queue.counts()) ?? [:])")
+        #expect(finished, "\((try? queue.counts()) ?? [:]); not done: \(((try? queue.jobs(state: .skipped, limit: 5)) ?? []).map { "\($0.sourcePath): \($0.lastError ?? "")" })")
         let done = doneLines(nodes)
         #expect(done.count == 300 && Set(done).count == 300, "\(done.count) done lines, \(Set(done).count) jobs")
         #expect(nodes.allSatisfy { node in doneLines([node]).count > 0 }, "every node did some of the work")
