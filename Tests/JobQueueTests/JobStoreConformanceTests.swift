@@ -73,13 +73,16 @@ struct JobStoreConformanceTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let handles = try (0..<4).map { try reopen("node-\($0)") }
         DispatchQueue.concurrentPerform(iterations: 4) { i in
-            for n in 0..<20 {
-                // Every node sees every file; files 2k and 2k+1 hold the same content.
-                _ = try? handles[i].enqueue(submission("/in/\(n).png", sha: "c\(n / 2)"), now: Double(n))
+            for k in 0..<100 {
+                // Every node sees every file; files 2k and 2k+1 hold the same content, and odd
+                // nodes see them in the other order: two nodes meet on one content through two
+                // paths at the same moment.
+                let n = i % 2 == 0 ? k : k ^ 1
+                _ = try? handles[i].enqueue(submission("/in/\(n).png", sha: "c\(n / 2)"), now: Double(k))
             }
         }
         let counts = try queue.counts()
-        #expect(counts[.queued] == 10 && counts[.skipped] == 10, "\(counts)")
+        #expect(counts[.queued] == 50 && counts[.skipped] == 50, "\(counts)")
     }
 
     @Test("queued → running under a lease → done; oldest first; one claimant per job; only the owner renews or completes",
