@@ -96,6 +96,19 @@ final class ClusterTests {
         for node in nodes { #expect(node.waitForExit(timeout: 30) == 0) }
     }
 
+    @Test("PostgreSQL unreachable at start-up: one clear error naming the queue, exit status 1 (systemd restarts after RestartSec), nothing else")
+    func unreachableAtStart() throws {
+        let nowhere = try TestEnvironment.temporaryDirectory("no-server")
+        defer { try? FileManager.default.removeItem(at: nowhere) }
+        let a = try node("a", url: "postgresql:///enhance?host=\(nowhere.path)&port=5999&user=postgres")
+        let result = try runCommand(try TestEnvironment.binary("enhanced"), ["--config", a.configPath])
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("state.url: cannot open the job queue postgresql://postgres@[\(nowhere.path)]:5999/enhance: "))
+        #expect(result.stderr.contains("check that PostgreSQL runs and accepts connections from this host"))
+    }
+
     @Test("a node killed with SIGKILL mid-job: after its lease runs out another node finishes the job, nothing doubled")
     func killedNode() throws {
         let url = try PostgresCluster.shared().createDatabase("killed")
