@@ -89,6 +89,9 @@ final class ClusterTests {
             #expect(status.status == 0, "\(status.stderr)")
             #expect(status.stdout.contains("\"done\" : 300"), "\(status.stdout)")
             #expect(!status.stdout.contains("password"))
+            for name in ["a", "b", "c"] { #expect(status.stdout.contains("\"name\" : \"\(name)\""), "status lists node \(name)") }
+            let text = try node.ctl(["status"])
+            #expect(text.stdout.contains("nodes    a (pid "), "\(text.stdout)")
         }
         let names = try queue.nodes().map(\.node)
         #expect(names == ["a", "b", "c"])
