@@ -46,10 +46,13 @@ let package = Package(
         .target(name: "Degradation", dependencies: ["Imaging"]),
         .target(name: "Training", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging", "Hashing", "Degradation"]),
 
-        // The daemon: a SQLite job queue (the only SQL), inotify watching, its configuration.
+        // The daemon: the job queue (the only SQL: SQLite on one host, PostgreSQL for several),
+        // inotify watching, its configuration.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
-        .target(name: "JobQueue", dependencies: ["CSQLite"]),
-        .target(name: "Configuration", dependencies: ["Common"]),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq"),
+        .target(name: "JobQueue", dependencies: ["CSQLite", "CLibPQ"]),
+        // Depends on JobQueue for one thing: opening the queue the configuration names.
+        .target(name: "Configuration", dependencies: ["Common", "JobQueue"]),
         .target(name: "FolderWatch", dependencies: ["Common", "Storage"]),
         // A path becomes a job in one place, for the daemon and `enhance-ctl enqueue` alike.
         .target(name: "Intake", dependencies: ["JobQueue", "FolderWatch", "Hashing"]),

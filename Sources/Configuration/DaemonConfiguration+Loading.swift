@@ -107,6 +107,7 @@ extension DaemonConfiguration {
             config.maxAttempts = try r.integer("retry.max_attempts", in: 1...100) ?? config.maxAttempts
             config.initialDelay = try r.number("retry.initial_delay", min: 0) ?? config.initialDelay
             config.maxDelay = try r.number("retry.max_delay", min: config.initialDelay) ?? max(config.maxDelay, config.initialDelay)
+            try readState(&r, into: &config)
             config.logLevel = try r.choice("log.level") ?? config.logLevel
             config.hooks.onDone = try r.command("hooks.on_done") ?? []
             config.hooks.onFailed = try r.command("hooks.on_failed") ?? []

@@ -72,7 +72,22 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var maxDelay: Double = 3600
 
     // [state]
+    /// Where the queue is kept: one SQLite file (one host), or one PostgreSQL database that the
+    /// daemons of several hosts share.
+    public enum StateBackend: String, Sendable, CaseIterable {
+        case sqlite, postgresql
+    }
+    public var backend: StateBackend = .sqlite
+    /// The SQLite file; with PostgreSQL, still the local lock file's base (one daemon per host).
     public var database: String
+    /// `state.url`: the PostgreSQL URL or libpq conninfo, without a password.
+    public var stateURL: String?
+    /// `state.password_file`: a `.pgpass`-format file libpq reads the password from.
+    public var passwordFile: String?
+
+    // [node]
+    /// This host's name in lease owners (`node/pid/worker`) and in `status`; unique per host.
+    public var nodeName: String = DaemonConfiguration.defaultNodeName
 
     // [log]
     public var logLevel: LogLevel = .info

@@ -17,6 +17,10 @@ final class DaemonState: @unchecked Sendable {
     }
 
     private let condition = NSCondition()
+    /// Seconds an idle worker sleeps before asking the queue again: short when nothing tells
+    /// it of new work from other processes (SQLite), long when the queue does (PostgreSQL's
+    /// NOTIFY). Set once at start-up, before any worker runs.
+    var idlePoll = 0.5
     private var current: Snapshot
     private var inFlight: [Int64: String] = [:]
     private var workSignalled = false

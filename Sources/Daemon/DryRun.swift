@@ -11,6 +11,10 @@ import JobQueue
 public enum DryRun {
     public static func report(_ c: DaemonConfiguration) throws -> [String] {
         let route = try ModelCheck.routeIdentity(c)
+        guard c.backend == .sqlite else {
+            // A shared queue cannot be copied aside, and a what-if run must not touch it.
+            throw Daemon.StartupError(description: "--dry-run needs state.backend = \"sqlite\": a PostgreSQL queue is shared and is not copied")
+        }
         let queue = try JobQueue(scratchCopyOf: c.database)
         let naming = c.naming
         let intake = SourceIntake(queue: queue, modelID: route.id, paramsKey: c.paramsKey,

@@ -8,7 +8,7 @@ import JobQueue
 /// the whole process must not make it redo their work), and now and then checkpoints the WAL so
 /// that the database file alone holds the queue. Runs on the control queue.
 final class Heartbeat: @unchecked Sendable {
-    private let queue: JobQueue
+    private let queue: any JobStore
     private let state: DaemonState
     private let notifier: SystemdNotifier
     private let logger: Logger
@@ -20,13 +20,13 @@ final class Heartbeat: @unchecked Sendable {
     /// Beats between WAL checkpoints (about a minute).
     private let checkpointEvery: Int
 
-    init(queue: JobQueue, state: DaemonState, notifier: SystemdNotifier, logger: Logger, pid: Int32) {
+    init(queue: any JobStore, state: DaemonState, notifier: SystemdNotifier, logger: Logger, pid: Int32) {
         self.queue = queue
         self.state = state
         self.notifier = notifier
         self.logger = logger
         self.pid = pid
-        self.ownLeases = Worker.ownerPrefix(pid: pid)
+        self.ownLeases = Worker.ownerPrefix(node: state.snapshot.configuration.nodeName, pid: pid)
         checkpointEvery = max(1, Int(60 / Liveness.heartbeatInterval))
     }
 
@@ -53,6 +53,10 @@ final class Heartbeat: @unchecked Sendable {
             if !recovered.isEmpty { state.signalWork() }
             let counts = try queue.counts()
             notifier.status("\(counts[.queued] ?? 0) queued, \(counts[.running] ?? 0) running, \(counts[.done] ?? 0) done, \(counts[.failed] ?? 0) failed")
+            notifier.watchdog()
+        } catch where queue.isUnavailable(error) {
+            // The queue's server is away (logged once, by the availability handler): the daemon
+            // itself is alive and reconnecting, which is what the watchdog asks.
             notifier.watchdog()
         } catch {
             // No watchdog ping: if the database stays unusable, systemd restarts us.

@@ -9,12 +9,12 @@ import JobQueue
 /// holds up inotify events or a reload. Workers are woken for each new job.
 final class DaemonIntake: Sendable {
     private let serial = DispatchQueue(label: "enhanced.intake")
-    private let queue: JobQueue
+    private let queue: any JobStore
     private let state: DaemonState
     private let logger: Logger
     private let hooks: HookRunner
 
-    init(queue: JobQueue, state: DaemonState, logger: Logger, hooks: HookRunner) {
+    init(queue: any JobStore, state: DaemonState, logger: Logger, hooks: HookRunner) {
         self.queue = queue
         self.state = state
         self.logger = logger
@@ -39,7 +39,7 @@ final class DaemonIntake: Sendable {
     func submit(_ file: SettledFile) {
         serial.async { [self] in
             do {
-                switch try current().submit(file.path) {
+                switch try untilReachable({ try current().submit(file.path) }) {
                 case .queued(let job):
                     logger.info("job \(job.id): queued \(file.path)")
                     state.signalWork()
@@ -64,6 +64,21 @@ final class DaemonIntake: Sendable {
                 if let job = try current().reject(path, reason: reason) { failed(job, reason) }
             } catch {
                 logger.warning("\(reason) (not recorded: \(error))")
+            }
+        }
+    }
+
+    /// A file seen while the queue is unreachable waits for it (with back-off, on this serial
+    /// queue, so later files wait behind it in order) rather than being dropped until the next
+    /// rescan; a stop gives up waiting.
+    private func untilReachable<T>(_ call: () throws -> T) throws -> T {
+        var delay = 0.25
+        while true {
+            do {
+                return try call()
+            } catch where queue.isUnavailable(error) && !state.snapshot.stopping {
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 5)
             }
         }
     }

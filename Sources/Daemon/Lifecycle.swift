@@ -15,7 +15,7 @@ import Storage
 /// they came. Once stopping, a reload still waiting on the queue does nothing.
 final class Lifecycle: @unchecked Sendable {
     private let control = DispatchQueue(label: "enhanced.control")
-    private let queue: JobQueue
+    private let queue: any JobStore
     private let state: DaemonState
     private let logger: Logger
     private let notifier: SystemdNotifier
@@ -39,7 +39,7 @@ final class Lifecycle: @unchecked Sendable {
     private var watcher: FolderWatcher?
     private var stopping = false
 
-    init(queue: JobQueue, state: DaemonState, logger: Logger, notifier: SystemdNotifier, pid: Int32,
+    init(queue: any JobStore, state: DaemonState, logger: Logger, notifier: SystemdNotifier, pid: Int32,
          startedAt: Double) {
         self.queue = queue
         self.state = state
@@ -128,6 +128,11 @@ final class Lifecycle: @unchecked Sendable {
             if next.database != old.configuration.database {
                 logger.warning("reload: state.database changes only on restart; still using \(old.configuration.database)")
                 next.database = old.configuration.database
+            }
+            let o = old.configuration
+            if (next.backend, next.stateURL, next.passwordFile, next.nodeName) != (o.backend, o.stateURL, o.passwordFile, o.nodeName) {
+                logger.warning("reload: state.backend, state.url, state.password_file and node.name change only on restart; still using \(queue.location)")
+                (next.backend, next.stateURL, next.passwordFile, next.nodeName) = (o.backend, o.stateURL, o.passwordFile, o.nodeName)
             }
             let route: ModelRoute
             do {

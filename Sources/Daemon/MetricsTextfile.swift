@@ -10,7 +10,7 @@ import Storage
 /// write, so a reload applies them.
 final class MetricsTextfile: @unchecked Sendable {
     private let metrics: DaemonMetrics
-    private let queue: JobQueue
+    private let queue: any JobStore
     private let state: DaemonState
     private let logger: Logger
     private let writes = DispatchQueue(label: "enhanced.metrics")
@@ -19,7 +19,7 @@ final class MetricsTextfile: @unchecked Sendable {
     private var interval: Double = 0
     private var lastError: String?
 
-    init(metrics: DaemonMetrics, queue: JobQueue, state: DaemonState, logger: Logger) {
+    init(metrics: DaemonMetrics, queue: any JobStore, state: DaemonState, logger: Logger) {
         self.metrics = metrics
         self.queue = queue
         self.state = state

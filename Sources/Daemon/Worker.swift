@@ -16,7 +16,7 @@ final class Worker: @unchecked Sendable {
     let index: Int
     let owner: String
     private let state: DaemonState
-    private let queue: JobQueue
+    private let queue: any JobStore
     private let logger: Logger
     private let observers: JobObservers
     // Confined to this worker's thread, like the generators themselves.
@@ -28,14 +28,15 @@ final class Worker: @unchecked Sendable {
     /// Seconds between lease renewals (with progress) while a job runs.
     static let renewInterval = 1.0
 
-    /// The start of every lease owner name of this process's workers, `host:pid/`: the
-    /// heartbeat spares leases that start with it.
-    static func ownerPrefix(pid: Int32) -> String { "\(ProcessInfo.processInfo.hostName):\(pid)/" }
+    /// The start of every lease owner name of this process's workers, `node/pid/` (`[node]
+    /// name`, by default the host name): the heartbeat spares leases that start with it, and
+    /// on a shared queue the node part says whose job it is.
+    static func ownerPrefix(node: String, pid: Int32) -> String { "\(node)/\(pid)/" }
 
-    init(index: Int, state: DaemonState, queue: JobQueue, logger: Logger, observers: JobObservers) {
+    init(index: Int, state: DaemonState, queue: any JobStore, logger: Logger, observers: JobObservers) {
         self.observers = observers
         self.index = index
-        self.owner = Self.ownerPrefix(pid: getpid()) + "w\(index)"
+        self.owner = Self.ownerPrefix(node: state.snapshot.configuration.nodeName, pid: getpid()) + "w\(index)"
         self.state = state
         self.queue = queue
         self.logger = logger
@@ -80,12 +81,13 @@ final class Worker: @unchecked Sendable {
             do {
                 job = try queue.claim(owner: owner, lease: snapshot.configuration.lease)
             } catch {
-                logger.warning("worker \(index): cannot claim a job: \(error)")
+                // An outage is logged once, by the queue's availability handler.
+                if !queue.isUnavailable(error) { logger.warning("worker \(index): cannot claim a job: \(error)") }
                 state.waitForWork(timeout: 1)
                 continue
             }
             guard let job else {
-                state.waitForWork(timeout: 0.5)
+                state.waitForWork(timeout: state.idlePoll)
                 continue
             }
             state.began(job.id, owner: owner)
@@ -108,7 +110,7 @@ final class Worker: @unchecked Sendable {
             do {
                 file = try Self.openSource(source, roots: c.roots)
             } catch let error as StorageError where error.kind == .notFound {
-                try queue.skip(id: job.id, owner: owner, reason: "\(source): the source disappeared before it was enhanced")
+                try persistently { try queue.skip(id: job.id, owner: owner, reason: "\(source): the source disappeared before it was enhanced") }
                 logger.warning("job \(job.id): \(source) disappeared; skipped")
                 return
             }
@@ -116,8 +118,10 @@ final class Worker: @unchecked Sendable {
                 try file.verify(size: job.size, mtimeSeconds: job.mtime)
                 try Self.verifyContent(file, sha256: job.sha256)
             } catch let error as StorageError where error.kind == .changed {
-                try queue.skip(id: job.id, owner: owner,
-                               reason: "\(source): changed after it was queued (its new content is queued on its own)")
+                try persistently {
+                    try queue.skip(id: job.id, owner: owner,
+                                   reason: "\(source): changed after it was queued (its new content is queued on its own)")
+                }
                 logger.info("job \(job.id): \(source) changed since it was queued; skipped")
                 return
             }
@@ -167,10 +171,13 @@ final class Worker: @unchecked Sendable {
             try pair.commit()
             for warning in result.warnings { logger.warning("job \(job.id): \(warning)") }
             let pixels = Int64(result.output.width * result.output.height)
-            if try queue.complete(id: job.id, owner: owner, outputPath: plan.outputPath, elapsed: result.seconds,
-                                  outputPixels: pixels, jpegQuality: estimate?.jpegQuality,
-                                  noiseSigma: estimate?.noiseSigma, modelName: model.name, modelSHA256: model.sha256,
-                                  warning: result.warnings.isEmpty ? nil : result.warnings.joined(separator: "\n")) {
+            let completed = try persistently {
+                try queue.complete(id: job.id, owner: owner, outputPath: plan.outputPath, elapsed: result.seconds,
+                                   outputPixels: pixels, jpegQuality: estimate?.jpegQuality,
+                                   noiseSigma: estimate?.noiseSigma, modelName: model.name, modelSHA256: model.sha256,
+                                   warning: result.warnings.isEmpty ? nil : result.warnings.joined(separator: "\n"))
+            }
+            if completed {
                 logger.info(String(format: "job %lld: done → %@ (%.2f s)", job.id, plan.outputPath, result.seconds))
                 observers.metrics.jobDone(model: model.name, seconds: result.seconds, outputPixels: pixels)
                 observers.hooks.jobEnded(.init(jobID: job.id, source: source, output: plan.outputPath,
@@ -244,12 +251,30 @@ final class Worker: @unchecked Sendable {
     /// `cat.x4.png` is never replaced. The output is then reserved in the queue before a byte
     /// is written, so that a crash after the rename still leaves it known as ours.
     private func claimOutputNames(_ plan: OutputPlan, for job: Job) throws {
-        if try !queue.isOutput(path: plan.outputPath) {
+        if try !persistently({ try queue.isOutput(path: plan.outputPath) }) {
             for path in [plan.outputPath, plan.sidecarPath] where FileStat(path) != nil {
                 throw JobRefusal("\(path) already exists and was not written by enhance; move it away, then `enhance-ctl retry \(job.id)`")
             }
         }
-        try queue.reserveOutput(id: job.id, owner: owner, outputPath: plan.outputPath)
+        try persistently { try queue.reserveOutput(id: job.id, owner: owner, outputPath: plan.outputPath) }
+    }
+
+    /// A queue call that records what this worker did or must know: while the queue is
+    /// unreachable (PostgreSQL restarting, the network down) it is tried again with back-off
+    /// (0.25 s doubling to 5 s) instead of failing, so a finished image keeps its outcome. A stop
+    /// does not wait for it past its shutdown timeout; then the lease runs out and another node
+    /// does the job again into the same output name (an atomic rename: replaced, not doubled).
+    @discardableResult
+    private func persistently<T>(_ call: () throws -> T) throws -> T {
+        var delay = 0.25
+        while true {
+            do {
+                return try call()
+            } catch where queue.isUnavailable(error) {
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 5)
+            }
+        }
     }
 
     private func record(_ error: any Error, for job: Job, policy: RetryPolicy, hooks commands: HookCommands,
@@ -263,14 +288,16 @@ final class Worker: @unchecked Sendable {
         do {
             switch FailureKind(error) {
             case .sourceGone:
-                try queue.skip(id: job.id, owner: owner, reason: reason)
+                try persistently { try queue.skip(id: job.id, owner: owner, reason: reason) }
                 logger.warning("job \(job.id): skipped: \(reason)")
             case .permanent:
-                try queue.fail(id: job.id, owner: owner, reason: reason, permanent: true, policy: policy)
+                try persistently { try queue.fail(id: job.id, owner: owner, reason: reason, permanent: true, policy: policy) }
                 logger.error("job \(job.id): failed: \(reason)")
                 failedForGood()
             case .transient:
-                let state = try queue.fail(id: job.id, owner: owner, reason: reason, permanent: false, policy: policy)
+                let state = try persistently {
+                    try queue.fail(id: job.id, owner: owner, reason: reason, permanent: false, policy: policy)
+                }
                 if state == .failed {
                     logger.error("job \(job.id): failed after \(job.attempts) attempts: \(reason)")
                     failedForGood()

@@ -6,12 +6,12 @@ import JobQueue
 /// waits are serialised by that queue).
 final class WorkerPool: @unchecked Sendable {
     private let state: DaemonState
-    private let queue: JobQueue
+    private let queue: any JobStore
     private let logger: Logger
     private let observers: JobObservers
     private var workers: [Int: Worker] = [:]
 
-    init(state: DaemonState, queue: JobQueue, logger: Logger, observers: JobObservers) {
+    init(state: DaemonState, queue: any JobStore, logger: Logger, observers: JobObservers) {
         self.state = state
         self.queue = queue
         self.logger = logger

@@ -10,12 +10,12 @@ import JobQueue
 import Hashing
 
 public struct SourceIntake: Sendable {
-    public let queue: JobQueue
+    public let queue: any JobStore
     public let modelID: String
     public let paramsKey: String
     public let rules: IgnoreRules
 
-    public init(queue: JobQueue, modelID: String, paramsKey: String, rules: IgnoreRules) {
+    public init(queue: any JobStore, modelID: String, paramsKey: String, rules: IgnoreRules) {
         self.queue = queue
         self.modelID = modelID
         self.paramsKey = paramsKey

@@ -11,9 +11,14 @@ public struct DaemonRecord: Sendable, Codable, Equatable {
     public var modelSHA256: String
     public var workers: Int
     public var threads: Int
+    /// The node's name (`[node] name`) on a shared queue; empty on SQLite, which has one daemon.
+    public var node: String
+    /// Jobs its workers hold now, when the queue counts them per node (PostgreSQL).
+    public var runningJobs: Int?
 
     public init(pid: Int32, version: String, startedAt: Double, heartbeatAt: Double, stoppedAt: Double? = nil,
-                modelName: String, modelSHA256: String, workers: Int, threads: Int) {
+                modelName: String, modelSHA256: String, workers: Int, threads: Int, node: String = "",
+                runningJobs: Int? = nil) {
         self.pid = pid
         self.version = version
         self.startedAt = startedAt
@@ -23,5 +28,7 @@ public struct DaemonRecord: Sendable, Codable, Equatable {
         self.modelSHA256 = modelSHA256
         self.workers = workers
         self.threads = threads
+        self.node = node
+        self.runningJobs = runningJobs
     }
 }

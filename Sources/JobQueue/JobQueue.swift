@@ -5,8 +5,11 @@ import Foundation
 /// readers proceed while the daemon writes, and writers wait up to the busy timeout.
 ///
 /// Times are seconds since 1970, passed in so that tests control the clock.
-public final class JobQueue: @unchecked Sendable {
+public final class JobQueue: JobStore, @unchecked Sendable {
     public let path: String
+    public var location: String { path }
+    /// One daemon per file (its lock file says so): every running job is that daemon's.
+    public var isShared: Bool { false }
     private let connection: Connection
     private let lock = NSLock()
 
@@ -435,6 +438,14 @@ public final class JobQueue: @unchecked Sendable {
                                    [now.sqlValue, Int(pid).sqlValue])
         }
     }
+
+    public func nodes() throws -> [DaemonRecord] { try daemonRecord().map { [$0] } ?? [] }
+
+    /// SQLite cannot tell another process's changes as they happen: the daemon's workers poll.
+    public func onNewWork(_ handler: @escaping @Sendable () -> Void) -> Bool { false }
+    /// A file on a local disk is there or it is not: its errors are never an outage to wait out.
+    public func onAvailabilityChange(_ handler: @escaping @Sendable (Bool, String) -> Void) {}
+    public func isUnavailable(_ error: any Error) -> Bool { false }
 
     public func daemonRecord() throws -> DaemonRecord? {
         try locked {

@@ -1,6 +1,8 @@
-/// JobQueue: the job table in SQLite — schema and migrations, enqueue with de-duplication,
-/// claim under a lease, completion, failure with bounded retries, pause, and the queries behind
-/// `enhance-ctl status`. The only module that speaks SQL, and the only importer of CSQLite.
+/// JobQueue: the job table, behind one protocol (`JobStore`) with two backends — SQLite
+/// (`JobQueue`, one host) and PostgreSQL (`PostgreSQLQueue`, several): schema and migrations,
+/// enqueue with de-duplication, claim under a lease, completion, failure with bounded retries,
+/// pause, and the queries behind `enhance-ctl status`. The only module that speaks SQL, and the
+/// only importer of CSQLite and CLibPQ.
 import CSQLite
 
 /// A SQLite result code that was not success, with SQLite's own message.

@@ -24,7 +24,7 @@ struct Enqueue: ParsableCommand {
             let c = try options.configuration()
             // A dry run decides against a private in-memory copy of the queue: the same intake,
             // the same answers, and the database (or its absence) untouched.
-            let queue = dryRun ? try scratchQueue(c.database) : try options.openQueue(create: true)
+            let queue = dryRun ? try scratchQueue(c) : try options.openQueue(create: true)
             // Keyed by the daemon's route (see `ModelRoute`): which of its models enhances each
             // file is the worker's choice when it runs.
             func identity(_ path: String, _ key: String) throws -> ModelIdentity {
@@ -76,9 +76,12 @@ struct Enqueue: ParsableCommand {
         }
     }
 
-    private func scratchQueue(_ database: String) throws -> JobQueue {
+    private func scratchQueue(_ c: DaemonConfiguration) throws -> JobQueue {
+        guard c.backend == .sqlite else {
+            throw Failure("--dry-run needs state.backend = \"sqlite\": a PostgreSQL queue is shared and is not copied")
+        }
         do {
-            return try JobQueue(scratchCopyOf: database)
+            return try JobQueue(scratchCopyOf: c.database)
         } catch {
             throw Failure("\(error)")
         }

@@ -18,10 +18,10 @@ struct QueueOptions: ParsableArguments {
 
     /// Opens the daemon's queue. A short busy timeout: the daemon's transactions are short, and
     /// a command should answer rather than hang.
-    func openQueue(create: Bool = false) throws -> JobQueue {
-        let path = try configuration().database
+    func openQueue(create: Bool = false) throws -> any JobStore {
+        let c = try configuration()
         do {
-            return try JobQueue(path: path, create: create, busyTimeout: 5)
+            return try c.openJobStore(create: create, busyTimeout: 5)
         } catch {
             throw Failure("\(error)")
         }

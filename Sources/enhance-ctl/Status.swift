@@ -37,8 +37,21 @@ struct Status: ParsableCommand {
             var source: String
             var reason: String
         }
+        /// A daemon working a shared queue, as its row in `nodes` says.
+        struct NodeInfo: Codable {
+            var name: String
+            var pid: Int32
+            var version: String
+            var workers: Int
+            var threadsPerWorker: Int
+            var lastHeartbeatSecondsAgo: Double
+            var stopped: Bool
+            var runningJobs: Int
+        }
         var database: String
         var daemon: DaemonInfo?
+        /// Every node of a shared (PostgreSQL) queue; absent for SQLite's one daemon.
+        var nodes: [NodeInfo]?
         var paused: Bool
         var counts: [String: Int]
         var running: [RunningJob]
@@ -54,11 +67,11 @@ struct Status: ParsableCommand {
     func run() throws {
         var health = DaemonHealth.stopped
         try reportingFailures {
-            let database = try options.configuration().database
-            let queue: JobQueue
+            let c = try options.configuration()
+            let queue: any JobStore
             do {
                 queue = try options.openQueue()
-            } catch where !FileManager.default.fileExists(atPath: database) {
+            } catch where c.backend == .sqlite && !FileManager.default.fileExists(atPath: c.database) {
                 // No database: no daemon has ever run with this configuration. Said as before,
                 // but a monitor reads "not running" rather than an error.
                 FileHandle.standardError.write(Data("enhance-ctl: \(error)\n".utf8))
@@ -75,8 +88,13 @@ struct Status: ParsableCommand {
                                   modelSHA256: record.modelSHA256, workers: record.workers,
                                   threadsPerWorker: record.threads)
             }
+            let nodes = queue.isShared ? try queue.nodes().map {
+                Report.NodeInfo(name: $0.node, pid: $0.pid, version: $0.version, workers: $0.workers,
+                                threadsPerWorker: $0.threads, lastHeartbeatSecondsAgo: now - $0.heartbeatAt,
+                                stopped: $0.stoppedAt != nil, runningJobs: $0.runningJobs ?? 0)
+            } : nil
             let report = Report(
-                database: queue.path, daemon: daemon, paused: status.paused, counts: status.counts,
+                database: queue.location, daemon: daemon, nodes: nodes, paused: status.paused, counts: status.counts,
                 running: status.running.map {
                     Report.RunningJob(id: $0.id, source: $0.sourcePath, progress: $0.progress,
                                       runningSeconds: now - ($0.startedAt ?? now), attempt: $0.attempts)
@@ -106,6 +124,11 @@ struct Status: ParsableCommand {
             lines.append("model    \(d.model) (sha256 \(d.modelSHA256.prefix(12))…), \(d.workers) worker(s) × \(d.threadsPerWorker) thread(s)")
         } else {
             lines.append("daemon   has never run on \(shortened(r.database, to: 50))")
+        }
+        if let nodes = r.nodes, !nodes.isEmpty {
+            lines.append("nodes    " + nodes.map { n in
+                "\(n.name) (pid \(n.pid), \(n.workers)×\(n.threadsPerWorker), \(n.stopped ? "stopped" : "beat \(duration(n.lastHeartbeatSecondsAgo)) ago"), \(n.runningJobs) running)"
+            }.joined(separator: " · "))
         }
         lines.append("queue    \(r.paused ? "PAUSED (enhance-ctl resume)" : "active")")
         let order = ["queued", "running", "done", "failed", "skipped"]
