@@ -51,6 +51,15 @@ public final class PendingFile {
                                           path: path, errno: code)
             }
             let locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+            if !locked && errno == EWOULDBLOCK && attempt < 8 {
+                // Someone holds the lock of a file created an instant ago: a cleaner
+                // (`StaleTemporaries`, in another worker or on another host sharing the folder)
+                // that found it unlocked and is about to unlink it. Leave it to the cleaner and
+                // start again under a new name; writing on would write into an unlinked file
+                // (seen once in 300 photos with three daemons on one folder).
+                close(fd)
+                continue
+            }
             var status = stat()
             fstat(fd, &status)
             let key = LiveTemporaries.FileKey(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))

@@ -15,14 +15,8 @@ import Darwin
 /// may not touch its file for minutes, and a crashed one's file should go now, not in an hour.
 /// Only where the filesystem cannot lock at all (some FUSE mounts) does age decide: such a
 /// file goes once it has not been modified for `unlockedMinimumAge` seconds.
-///
-/// A temporary modified less than `creationGrace` ago is kept even when unlocked: its writer
-/// creates it and takes the lock in two calls, and a cleaner that looks in between (another
-/// worker, or another host's daemon on a shared folder — seen once in 300 photos with three
-/// nodes on one folder) would otherwise take a live file for a dead one and unlink it.
 public enum StaleTemporaries {
     public static let unlockedMinimumAge: Int64 = 600
-    public static let creationGrace: Int64 = 1
 
     /// Returns the names it removed. Errors (an unreadable folder, a file that vanished
     /// meanwhile) are skipped: cleaning is best effort, and the write that follows reports
@@ -53,16 +47,12 @@ public enum StaleTemporaries {
         guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return false }
         let key = LiveTemporaries.FileKey(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
         guard !LiveTemporaries.shared.contains(key) else { return false }
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let age = Int64(now.tv_sec) - Int64(status.st_mtim.tv_sec)
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             // Held: its writer is alive. Any other failure: locks do not work here, use the age.
             guard errno != EWOULDBLOCK else { return false }
-            guard age >= unlockedMinimumAge else { return false }
-        } else {
-            // Unlocked, but perhaps only not locked yet (see `creationGrace`).
-            guard age > creationGrace else { return false }
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            guard Int64(now.tv_sec) - Int64(status.st_mtim.tv_sec) >= unlockedMinimumAge else { return false }
         }
         // Still the file we examined (not a new one a writer created under the same name)?
         var byName = stat()

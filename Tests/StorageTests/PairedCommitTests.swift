@@ -71,7 +71,6 @@ struct PairedCommitTests {
         // sidecar under its name, the image still under an (unlocked, dead) temporary name.
         try folder.write("<x/>", to: "out.png.xmp")
         let leftover = try folder.write("half an image", to: TemporaryName.make())
-        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: leftover)
         #expect(StaleTemporaries.remove(in: folder.path) == [(leftover as NSString).lastPathComponent])
         #expect(try folder.contents() == ["out.png.xmp"])
         // The job was never recorded as done; running it again replaces both.

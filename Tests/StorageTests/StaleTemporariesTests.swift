@@ -10,10 +10,9 @@ struct StaleTemporariesTests {
         let folder = try TemporaryFolder()
         let leftover = TemporaryName.make()
         try folder.write("partial", to: leftover)
-        try backdate(folder.file(leftover))
         let others = ["photo.png", "photo.png.xmp", ".photo.png.partial-1f2e", ".enh-notours.tmp",
                       "upload.tmp", ".hidden"]
-        for name in others { try backdate(try folder.write("keep", to: name)) }
+        for name in others { try folder.write("keep", to: name) }
         #expect(StaleTemporaries.remove(in: folder.path) == [leftover])
         #expect(try folder.contents() == others.sorted())
     }
@@ -33,7 +32,6 @@ struct StaleTemporariesTests {
         let folder = try TemporaryFolder()
         let name = TemporaryName.make()
         let path = try folder.write("busy", to: name)
-        try backdate(path)
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
         // flock(1) takes the lock on a descriptor of its own, as a PendingFile does, and (no fork)
@@ -53,17 +51,6 @@ struct StaleTemporariesTests {
         #expect(try folder.contents().isEmpty)
     }
 
-    @Test("a temporary created a moment ago is kept even unlocked: its writer may not have locked it yet")
-    func justCreated() throws {
-        let folder = try TemporaryFolder()
-        // What another writer's temporary is between its open(O_CREAT) and its flock.
-        let name = TemporaryName.make()
-        try folder.write("", to: name)
-        #expect(StaleTemporaries.remove(in: folder.path).isEmpty)
-        try backdate(folder.file(name))
-        #expect(StaleTemporaries.remove(in: folder.path) == [name], "once older than the grace, an unlocked one is dead")
-    }
-
     @Test("a missing or unreadable folder is no error")
     func missingFolder() {
         #expect(StaleTemporaries.remove(in: "/nonexistent/storage-tests").isEmpty)
@@ -73,10 +60,5 @@ struct StaleTemporariesTests {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         defer { close(fd) }
         return flock(fd, LOCK_EX | LOCK_NB) != 0
-    }
-
-    /// A dead writer's file: last written an hour ago.
-    private func backdate(_ path: String) throws {
-        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: path)
     }
 }
