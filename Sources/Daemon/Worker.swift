@@ -110,7 +110,7 @@ final class Worker: @unchecked Sendable {
             }
             do {
                 try file.verify(size: job.size, mtimeSeconds: job.mtime)
-                try Self.verifyContent(file, sha256: job.sha256)
+                try JobPipeline.verifyContent(file, sha256: job.sha256)
             } catch let error as StorageError where error.kind == .changed {
                 try queue.skip(id: job.id, owner: owner,
                                reason: "\(source): changed after it was queued (its new content is queued on its own)")
@@ -132,20 +132,11 @@ final class Worker: @unchecked Sendable {
                                             softwareAgent: "enhanced \(Product.version)", modelName: snapshot.model.name,
                                             modelSHA256: snapshot.model.sha256, scale: Generator.scale,
                                             tile: c.tile, overlap: c.overlap)
-            // What the input already suffered, for the job and the History event: a pass of its
-            // own over the checked descriptor, finished before the upscaler's reader shares its
-            // offset. A file it cannot decode is left for the upscaler to report, once.
-            let estimate = try? InputEstimate(descriptor: file.descriptor, path: source, maxPixels: c.maxInputPixels)
-            options.provenance?.inputJPEGQuality = estimate?.jpegQuality
-            options.provenance?.inputNoiseSigma = estimate?.noiseSigma
             logger.info("job \(job.id): enhancing \(source) (attempt \(job.attempts))")
-            let reader = try UprightReader(descriptor: file.descriptor, path: source, maxPixels: c.maxInputPixels)
-            // Output and sidecar appear together or not at all, with the source's mode bits
-            // (never wider: the unit's umask still applies).
-            let pair = try PairedCommit(output: plan.outputPath, sidecar: plan.sidecarPath, mode: file.mode & 0o666)
             var lastRenewal = ProcessInfo.processInfo.systemUptime
-            let result = try ImageUpscaler.upscale(reader, into: pair.output, generator: generator!,
-                                                   options: options) { fraction in
+            let outcome = try JobPipeline.enhance(file, source: source, outputPath: plan.outputPath,
+                                                  sidecarPath: plan.sidecarPath, maxPixels: c.maxInputPixels,
+                                                  generator: generator!, options: options) { fraction in
                 let t = ProcessInfo.processInfo.systemUptime
                 guard t - lastRenewal >= Self.renewInterval else { return }
                 lastRenewal = t
@@ -153,10 +144,7 @@ final class Worker: @unchecked Sendable {
                     logger.warning("job \(job.id): lease lost while running")
                 }
             }
-            // The sidecar is the image's own merged packet (digiKam and darktable read it as the
-            // image's metadata), so it is always there when the daemon runs: provenance is given.
-            try pair.sidecar.write(result.sidecarXMP ?? [])
-            try pair.commit()
+            let (result, estimate) = (outcome.result, outcome.estimate)
             for warning in result.warnings { logger.warning("job \(job.id): \(warning)") }
             let pixels = Int64(result.output.width * result.output.height)
             if try queue.complete(id: job.id, owner: owner, outputPath: plan.outputPath, elapsed: result.seconds,
@@ -187,17 +175,6 @@ final class Worker: @unchecked Sendable {
             return try SecureFile.open(path: resolved, under: base)
         }
         return try SecureFile.open(path: source, under: root)
-    }
-
-    /// The opened file's bytes hash to the queued sha256, or `.changed`: the content that is
-    /// decoded is the content that was queued (and de-duplicated) under this hash.
-    static func verifyContent(_ file: SecureFile, sha256 expected: String) throws {
-        var hasher = SHA256()
-        try file.forEachChunk { hasher.update($0) }
-        let actual = SHA256.hex(hasher.finalize())
-        guard actual == expected else {
-            throw StorageError(.changed, path: file.path, detail: "its content is not what was queued (sha256 \(actual.prefix(12))… ≠ \(expected.prefix(12))…)")
-        }
     }
 
     /// The output and sidecar names may only be written when they are free or the queue's own

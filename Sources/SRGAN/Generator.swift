@@ -17,6 +17,11 @@ public final class Generator: @unchecked Sendable {
     private let splitTail: ConvParameters
     private var plans: [GeneratorPlan] = []
     private let maxPlans = 3
+    /// How `run` found its plan since this generator was made: cached (a hit) or built (a miss,
+    /// which took `planCreationNanoseconds` in all). Read by the bench and the stage clock.
+    public private(set) var planHits = 0
+    public private(set) var planMisses = 0
+    public private(set) var planCreationNanoseconds: UInt64 = 0
 
     public init(weights: GeneratorWeights, threads: Int, algorithm: Convolution.Algorithm = .auto) throws {
         self.weights = weights
@@ -35,11 +40,15 @@ public final class Generator: @unchecked Sendable {
         if let index = plans.firstIndex(where: { $0.height == height && $0.width == width }) {
             let plan = plans.remove(at: index)
             plans.append(plan)
+            planHits += 1
             return plan
         }
         if plans.count >= maxPlans { plans.removeFirst() }
+        let start = DispatchTime.now().uptimeNanoseconds
         let plan = try GeneratorPlan(weights: weights, splitTail: splitTail, height: height, width: width,
                                      engine: engine, algorithm: algorithm)
+        planCreationNanoseconds += DispatchTime.now().uptimeNanoseconds - start
+        planMisses += 1
         plans.append(plan)
         return plan
     }
