@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Metadata", dependencies: ["CXML"]),
         .target(name: "ModelFormats", dependencies: ["CHDF5", "Hashing", "Storage"]),
         // Inference only; the training graphs are in Training, which the daemon does not link.
-        .target(name: "SRGAN", dependencies: ["Neural", "ModelFormats"]),
+        .target(name: "SRGAN", dependencies: ["Common", "Neural", "ModelFormats"]),
         .target(name: "Upscaling", dependencies: ["Common", "SRGAN", "Imaging", "Storage", "Metadata", "Hashing"]),
         .target(name: "Training", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging", "Hashing"]),
 

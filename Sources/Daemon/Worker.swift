@@ -2,7 +2,6 @@ import Common
 import Configuration
 import FolderWatch
 import Foundation
-import Hashing
 import Imaging
 import JobQueue
 import Metadata

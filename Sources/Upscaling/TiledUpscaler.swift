@@ -59,10 +59,12 @@ public struct TiledUpscaler {
         // Input rows [inputStart, inputStart + inputRows) are held in `input`.
         var input = [Float](repeating: 0, count: th * width * 3)
         var inputStart = 0, inputRows = 0
-        // Output rows [outputStart, outputStart + band) accumulate weighted sums.
+        // Output rows [outputStart, outputStart + band) accumulate weighted sums. The weights of
+        // the tiles covering a pixel sum to 1 (`TileAxis.weight`, separable in x and y), so the
+        // sums are the blended values: no per-pixel weight total is kept (at 12 MP that would be
+        // another quarter of the band's memory) and none is divided by.
         let band = th * s
         var accumulator = [Float](repeating: 0, count: band * outWidth * 3)
-        var weights = [Float](repeating: 0, count: band * outWidth)
         var outputStart = 0
         var tileInput = [Float](repeating: 0, count: th * tw * 3)
         var tileOutput = [Float](repeating: 0, count: th * tw * 3 * s * s)
@@ -121,21 +123,18 @@ public struct TiledUpscaler {
                 clock.move(generator.planCreationNanoseconds - creation, from: .network, to: .planCreation)
                 let cw = columnWeights[c]
                 accumulator.withUnsafeMutableBufferPointer { acc in
-                    weights.withUnsafeMutableBufferPointer { wsum in
-                        tileOutput.withUnsafeBufferPointer { out in
-                            for y in 0..<th * s {
-                                let wy = rowWeights[y]
-                                guard wy > 0 else { continue }
-                                let accRow = ((bandOffset + y) * outWidth + x0 * s)
-                                for x in 0..<tw * s {
-                                    let w = wy * cw[x]
-                                    guard w > 0 else { continue }
-                                    let o = (y * tw * s + x) * 3, a = (accRow + x) * 3
-                                    acc[a] += w * out[o]
-                                    acc[a + 1] += w * out[o + 1]
-                                    acc[a + 2] += w * out[o + 2]
-                                    wsum[accRow + x] += w
-                                }
+                    tileOutput.withUnsafeBufferPointer { out in
+                        for y in 0..<th * s {
+                            let wy = rowWeights[y]
+                            guard wy > 0 else { continue }
+                            let accRow = ((bandOffset + y) * outWidth + x0 * s)
+                            for x in 0..<tw * s {
+                                let w = wy * cw[x]
+                                guard w > 0 else { continue }
+                                let o = (y * tw * s + x) * 3, a = (accRow + x) * 3
+                                acc[a] += w * out[o]
+                                acc[a + 1] += w * out[o + 1]
+                                acc[a + 2] += w * out[o + 2]
                             }
                         }
                     }
@@ -149,19 +148,7 @@ public struct TiledUpscaler {
             let finalEnd = r + 1 < rows.starts.count ? rows.starts[r + 1] * s : height * s
             let count = finalEnd - outputStart
             guard count > 0 else { continue }
-            let normaliseStart = DispatchTime.now().uptimeNanoseconds
-            accumulator.withUnsafeMutableBufferPointer { acc in
-                weights.withUnsafeBufferPointer { wsum in
-                    for i in 0..<count * outWidth {
-                        let inverse = 1 / wsum[i]
-                        acc[3 * i] *= inverse
-                        acc[3 * i + 1] *= inverse
-                        acc[3 * i + 2] *= inverse
-                    }
-                }
-            }
             let encodeStart = DispatchTime.now().uptimeNanoseconds
-            clock.add(.blending, nanoseconds: encodeStart - normaliseStart)
             try accumulator.withUnsafeBufferPointer { acc in
                 try sink.writeRows(count, from: UnsafeBufferPointer(rebasing: acc[0..<(count * outWidth * 3)]))
             }
@@ -173,11 +160,6 @@ public struct TiledUpscaler {
                 let base = acc.baseAddress!
                 base.update(from: base + count * outWidth * 3, count: remaining * outWidth * 3)
                 (base + remaining * outWidth * 3).update(repeating: 0, count: count * outWidth * 3)
-            }
-            weights.withUnsafeMutableBufferPointer { wsum in
-                let base = wsum.baseAddress!
-                base.update(from: base + count * outWidth, count: remaining * outWidth)
-                (base + remaining * outWidth).update(repeating: 0, count: count * outWidth)
             }
             outputStart = finalEnd
             clock.add(.blending, nanoseconds: DispatchTime.now().uptimeNanoseconds - shiftStart)

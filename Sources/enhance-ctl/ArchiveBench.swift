@@ -89,6 +89,14 @@ struct ArchiveBench: ParsableCommand {
         var speedSecondsPerOutputMegapixel: Double
         /// Archive s/MP over speed s/MP: 1 would be the benchmark's rate on real photos.
         var ratioToSpeed: Double
+        /// The 1-minute load average before and after: other work on the machine skews every
+        /// figure above, and this says how much there was.
+        var loadAverage: [Double]
+    }
+
+    static func loadAverage() -> Double {
+        var load = [0.0]
+        return getloadavg(&load, 1) == 1 ? load[0] : 0
     }
 
     /// Input megapixels, so a class means the same whatever the output size.
@@ -148,6 +156,7 @@ struct ArchiveBench: ParsableCommand {
         let intake = SourceIntake(queue: queue, modelID: "bench", paramsKey: "bench", rules: IgnoreRules())
         let owner = "bench/w0"
         var rows: [PhotoRow] = []
+        let loadBefore = Self.loadAverage()
         let start = DispatchTime.now().uptimeNanoseconds
         for photo in set.photos {
             let jobStart = DispatchTime.now().uptimeNanoseconds
@@ -204,7 +213,7 @@ struct ArchiveBench: ParsableCommand {
                       stageShares: stageSeconds.mapValues { $0 / total }, planHits: clock.planHits,
                       planMisses: clock.planMisses, totalSeconds: total, outputMegapixels: megapixels,
                       secondsPerOutputMegapixel: total / megapixels, speedSecondsPerOutputMegapixel: speed,
-                      ratioToSpeed: total / megapixels / speed)
+                      ratioToSpeed: total / megapixels / speed, loadAverage: [loadBefore, Self.loadAverage()])
     }
 
     static func render(_ report: Report) -> String {
@@ -233,6 +242,7 @@ struct ArchiveBench: ParsableCommand {
             plans: \(report.planHits) hits, \(report.planMisses) misses
             archive: \(fixed(report.secondsPerOutputMegapixel, 3)) s/output MP over \(fixed(report.outputMegapixels, 1)) output MP (\(fixed(report.totalSeconds, 1)) s, \(report.threads) threads)
             bench speed 256²: \(fixed(report.speedSecondsPerOutputMegapixel, 3)) s/output MP; ratio \(fixed(report.ratioToSpeed, 2))×
+            load average: \(fixed(report.loadAverage[0], 1)) before, \(fixed(report.loadAverage[1], 1)) after
             """
     }
 }

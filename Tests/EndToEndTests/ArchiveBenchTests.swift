@@ -87,6 +87,7 @@ struct ArchiveBenchTests {
         let (hits, misses) = (try #require(report["planHits"] as? Int), try #require(report["planMisses"] as? Int))
         #expect(misses >= 1 && hits + misses >= 3, "every photo runs at least one tile")
         #expect(report["threads"] as? Int == 2)
+        #expect((report["loadAverage"] as? [Double])?.count == 2)
         let total = try #require(report["totalSeconds"] as? Double)
         let perMP = try #require(report["secondsPerOutputMegapixel"] as? Double)
         let speed = try #require(report["speedSecondsPerOutputMegapixel"] as? Double)
