@@ -40,8 +40,8 @@ let package = Package(
         .target(name: "Metadata", dependencies: ["CXML"]),
         .target(name: "ModelFormats", dependencies: ["CHDF5", "Hashing", "Storage"]),
         // Inference only; the training graphs are in Training, which the daemon does not link.
-        .target(name: "SRGAN", dependencies: ["Neural", "ModelFormats"]),
-        .target(name: "Upscaling", dependencies: ["Common", "SRGAN", "Imaging", "Storage", "Metadata"]),
+        .target(name: "SRGAN", dependencies: ["Common", "Neural", "ModelFormats"]),
+        .target(name: "Upscaling", dependencies: ["Common", "SRGAN", "Imaging", "Storage", "Metadata", "Hashing"]),
         // Synthetic real-photo inputs (blur, resize, noise, JPEG in memory) for training and evaluation.
         .target(name: "Degradation", dependencies: ["Imaging"]),
         .target(name: "Training", dependencies: ["SRGAN", "Neural", "ModelFormats", "Imaging", "Hashing", "Degradation"]),

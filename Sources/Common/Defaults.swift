@@ -12,10 +12,13 @@ public enum Defaults {
     /// original TensorFlow model (whole-image inference there). On a 400×300 photo, values of
     /// our tiled output that differ from TensorFlow's: overlap 32 → 0.15 % (max 2 levels),
     /// 40 → 0.044 %, 48 → 0.010 % (max 1, as untiled inference: 0.005 %). The network's
-    /// receptive field is ~40 input pixels each way. A 224 tile keeps the work overlaps add
-    /// near that of 192/32 (1.48× vs 1.40× the pixels for a 12 MP output) and a plan's memory
-    /// near 0.5 GB.
-    public static let tile = 224
+    /// receptive field is ~40 input pixels each way. Nearly all of a photo's time is the
+    /// network (`enhance-ctl bench archive`: 97 %), and every overlap is computed twice, so the
+    /// tile is as large as memory allows: at 256 a 12 MP photo computes 1.49× its pixels (224:
+    /// 1.59×, 816×612: 1.36× against 1.53×), and its peak stays below 224's before the band lost
+    /// its per-pixel weight sums and the plan its second arena (plan 1280 bytes per tile pixel,
+    /// band 48 bytes per output pixel of a tile row's height).
+    public static let tile = 256
     public static let overlap = 48
 
     /// The tile sides accepted anywhere. Below 32 the network's receptive field no longer fits

@@ -2,7 +2,6 @@ import Common
 import Configuration
 import FolderWatch
 import Foundation
-import Hashing
 import Imaging
 import JobQueue
 import Metadata
@@ -116,7 +115,7 @@ final class Worker: @unchecked Sendable {
             }
             do {
                 try file.verify(size: job.size, mtimeSeconds: job.mtime)
-                try Self.verifyContent(file, sha256: job.sha256)
+                try JobPipeline.verifyContent(file, sha256: job.sha256)
             } catch let error as StorageError where error.kind == .changed {
                 try persistently {
                     try queue.skip(id: job.id, owner: owner,
@@ -233,17 +232,6 @@ final class Worker: @unchecked Sendable {
             return try SecureFile.open(path: resolved, under: base)
         }
         return try SecureFile.open(path: source, under: root)
-    }
-
-    /// The opened file's bytes hash to the queued sha256, or `.changed`: the content that is
-    /// decoded is the content that was queued (and de-duplicated) under this hash.
-    static func verifyContent(_ file: SecureFile, sha256 expected: String) throws {
-        var hasher = SHA256()
-        try file.forEachChunk { hasher.update($0) }
-        let actual = SHA256.hex(hasher.finalize())
-        guard actual == expected else {
-            throw StorageError(.changed, path: file.path, detail: "its content is not what was queued (sha256 \(actual.prefix(12))… ≠ \(expected.prefix(12))…)")
-        }
     }
 
     /// The output and sidecar names may only be written when they are free or the queue's own

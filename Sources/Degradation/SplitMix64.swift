@@ -27,7 +27,7 @@ extension SplitMix64 {
     }
 
     /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 
     /// Uniform in `range` (its bounds may be equal: a fixed value).
     mutating func uniform(_ range: ClosedRange<Double>) -> Double {

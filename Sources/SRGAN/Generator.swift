@@ -1,13 +1,19 @@
 /// The SRGAN ×4 generator: weights plus a small cache of per-size plans.
+import Common
 import Foundation
 import ModelFormats
 import Neural
 
 /// Runs the pretrained generator on RGB float images.
 ///
-/// Plans are built per input size (primitive creation costs tens of milliseconds) and the most
-/// recent few are kept: tiled inference uses one tile size for the whole image plus at most a
-/// couple of edge sizes. Not thread-safe: one generator per worker.
+/// Plans are built per input size (primitive creation costs tens of milliseconds) and kept across
+/// photos — a worker's generator lives from job to job, so photos whose tiles have the same
+/// size share one. Tiled inference gives every tile of a photo the same size (`TileAxis`), so
+/// a photo needs one plan. The cache holds the most recent `maxPlans`, and no more plan pixels
+/// than `planBudgetPixels` beyond the newest plan: a plan's memory grows with its pixels, and a
+/// photo of default-size tiles must not carry the plans of the small photos before it (the peak
+/// `bench memory` measures for one photo would no longer hold in the daemon). Not thread-safe:
+/// one generator per worker.
 public final class Generator: @unchecked Sendable {
     public static let scale = 4
 
@@ -15,31 +21,54 @@ public final class Generator: @unchecked Sendable {
     public let engine: Engine
     public let algorithm: Convolution.Algorithm
     private let splitTail: ConvParameters
+    /// Least recently used first.
     private var plans: [GeneratorPlan] = []
     private let maxPlans = 3
+    /// Input pixels (H·W summed over the cached plans) kept besides the newest plan.
+    public let planBudgetPixels: Int
+    /// A default tile's pixels: one such plan, or several smaller ones.
+    public static let defaultPlanBudgetPixels = Defaults.tile * Defaults.tile
+    /// How `run` found its plan since this generator was made: cached (a hit) or built (a miss,
+    /// which took `planCreationNanoseconds` in all). Read by the bench and the stage clock.
+    public private(set) var planHits = 0
+    public private(set) var planMisses = 0
+    public private(set) var planCreationNanoseconds: UInt64 = 0
 
-    public init(weights: GeneratorWeights, threads: Int, algorithm: Convolution.Algorithm = .auto) throws {
+    public init(weights: GeneratorWeights, threads: Int, algorithm: Convolution.Algorithm = .auto,
+                planBudgetPixels: Int = Generator.defaultPlanBudgetPixels) throws {
         self.weights = weights
+        self.planBudgetPixels = planBudgetPixels
         self.engine = try Engine(threads: threads)
         self.algorithm = algorithm
         self.splitTail = TailSplitting.split(weights.tail)
     }
 
     /// Loads a generator from a weight file in our safetensors format.
-    public convenience init(contentsOf path: String, threads: Int, algorithm: Convolution.Algorithm = .auto) throws {
+    public convenience init(contentsOf path: String, threads: Int, algorithm: Convolution.Algorithm = .auto,
+                            planBudgetPixels: Int = Generator.defaultPlanBudgetPixels) throws {
         let file = try TensorFile.read(path: path)
-        try self.init(weights: GeneratorWeights(file, path: path), threads: threads, algorithm: algorithm)
+        try self.init(weights: GeneratorWeights(file, path: path), threads: threads, algorithm: algorithm,
+                      planBudgetPixels: planBudgetPixels)
     }
 
     func plan(height: Int, width: Int) throws -> GeneratorPlan {
         if let index = plans.firstIndex(where: { $0.height == height && $0.width == width }) {
             let plan = plans.remove(at: index)
             plans.append(plan)
+            planHits += 1
             return plan
         }
-        if plans.count >= maxPlans { plans.removeFirst() }
+        // Room for the new plan first: its memory is allocated while the old plans still exist.
+        let pixels = height * width
+        while !plans.isEmpty && (plans.count >= maxPlans
+                                 || plans.reduce(pixels, { $0 + $1.height * $1.width }) > max(planBudgetPixels, pixels)) {
+            plans.removeFirst()
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
         let plan = try GeneratorPlan(weights: weights, splitTail: splitTail, height: height, width: width,
                                      engine: engine, algorithm: algorithm)
+        planCreationNanoseconds += DispatchTime.now().uptimeNanoseconds - start
+        planMisses += 1
         plans.append(plan)
         return plan
     }
@@ -76,6 +105,9 @@ public final class Generator: @unchecked Sendable {
     public func activationBytes(height: Int, width: Int) throws -> Int {
         try plan(height: height, width: width).activationBytes
     }
+
+    /// How many plans the cache holds now.
+    public var cachedPlanCount: Int { plans.count }
 
     /// Drops cached plans (and their memory).
     public func releasePlans() { plans.removeAll() }

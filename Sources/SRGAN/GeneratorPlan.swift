@@ -16,11 +16,14 @@ import Neural
 /// 32-channel output is summed, shifted, straight into the caller's output, which then gets tanh
 /// and the rescale in place.
 ///
-/// Activation memory, reused as tensors die:
-/// - A (192·H·W floats): head output, residual stream and temporary (64 ch each).
-/// - B (256·H·W floats plus one band's buffers): the first upsampling's output (256 ch), then
-///   beside it the band buffers: the second upsampling's input (64 ch) and its two alternating
+/// Activation memory is one arena (320·H·W floats plus one band's buffers), reused as tensors die:
+/// - the first upsampling's output (256 ch) lies over the residual stream and its temporary
+///   (64 ch each), which are dead by the time it is written;
+/// - the head's output (64 ch), kept for the skip across the trunk and read by the first
+///   upsampling, lies beside it;
+/// - then the band buffers: the second upsampling's input (64 ch) and its two alternating
 ///   outputs (256 ch) at 2× scale, the tail's input (64 ch) and output (32 ch) at 4× scale.
+/// Two separate arenas (head, stream, temporary; then the upsampling) held 448·H·W floats.
 final class GeneratorPlan {
     static let bandRows = 32
 
@@ -50,7 +53,7 @@ final class GeneratorPlan {
     private let rescale: Eltwise
     private let outputView: TensorDesc
 
-    private let arenaA: Memory, arenaB: Memory
+    private let arena: Memory
     private let x1: Memory, stream: Memory, temp: Memory
     private let u0: Memory
     private let up1Input: Memory, tailInput: Memory, tailOutput: Memory
@@ -130,15 +133,14 @@ final class GeneratorPlan {
 
         let lrSize = f * h * w
         let bandBuffers = [up1.source, up1.destination, up1.destination, tail.source, tail.destination]
-        let bandOffsets = bandBuffers.reduce(into: [4 * lrSize]) { $0.append($0.last! + $1.byteCount / 4) }
-        let arenaA = try Memory(TensorDesc([3 * lrSize], .x), engine: engine)
-        let arenaB = try Memory(TensorDesc([bandOffsets.last!], .x), engine: engine)
-        (self.arenaA, self.arenaB) = (arenaA, arenaB)
-        x1 = try Memory(view: lr64, of: arenaA, offset: 0, engine: engine)
-        stream = try Memory(view: lr64, of: arenaA, offset: lrSize, engine: engine)
-        temp = try Memory(view: lr64, of: arenaA, offset: 2 * lrSize, engine: engine)
-        let u0 = try Memory(view: lr256, of: arenaB, offset: 0, engine: engine)
-        let views = try zip(bandBuffers, bandOffsets).map { try Memory(view: $0, of: arenaB, offset: $1, engine: engine) }
+        let bandOffsets = bandBuffers.reduce(into: [5 * lrSize]) { $0.append($0.last! + $1.byteCount / 4) }
+        let arena = try Memory(TensorDesc([bandOffsets.last!], .x), engine: engine)
+        self.arena = arena
+        stream = try Memory(view: lr64, of: arena, offset: 0, engine: engine)
+        temp = try Memory(view: lr64, of: arena, offset: lrSize, engine: engine)
+        let u0 = try Memory(view: lr256, of: arena, offset: 0, engine: engine)
+        x1 = try Memory(view: lr64, of: arena, offset: 4 * lrSize, engine: engine)
+        let views = try zip(bandBuffers, bandOffsets).map { try Memory(view: $0, of: arena, offset: $1, engine: engine) }
         (self.u0, up1Input, tailInput, tailOutput) = (u0, views[0], views[3], views[4])
         var reorders: [(TensorDesc, TensorDesc, Reorder)] = []  // bands share them where shapes agree
         bands = try (0..<geometry.count).map { k in
@@ -197,7 +199,7 @@ final class GeneratorPlan {
     }
 
     /// Peak bytes this plan holds for activations and scratch (weights excluded).
-    var activationBytes: Int { arenaA.desc.byteCount + arenaB.desc.byteCount + scratchpad.byteCount }
+    var activationBytes: Int { arena.desc.byteCount + scratchpad.byteCount }
 
     /// Multiply-adds per input pixel of each stage, from the layer shapes: the head 9×9·3→64,
     /// each of the 33 trunk convolutions 3×3·64→64, the first upsampling 3×3·64→256, then per

@@ -18,6 +18,8 @@ public struct UpscaleOptions: Sendable {
     public var provenance: Provenance? = nil
     /// The size written: ×4 by default; a smaller factor or a cap resamples the network's result.
     public var outputSize = OutputSize()
+    /// Gets the time of each stage when set; owned by the thread that runs the upscale.
+    public var clock: StageClock? = nil
     public init() {}
 }
 
@@ -158,13 +160,14 @@ public enum ImageUpscaler {
         }
         // Where IPTC has no home, DerivedXMP has copied its fields into the XMP.
         if !format.holdsIPTC { metadata.iptc = nil }
-        let writer = try makeWriter(outputInfo, metadata)
+        let clock = options.clock ?? StageClock()
+        let writer = try clock.measure(.encode) { () throws(ImageError) in try makeWriter(outputInfo, metadata) }
         var source = ReaderRows(reader)
         var sink = WriterRows(writer, alpha: source.alpha, background: options.background, networkSize: networkSize)
         do {
             try TiledUpscaler(tile: options.tile, overlap: options.overlap)
-                .run(generator, source: &source, sink: &sink, progress: progress)
-            try writer.finish()
+                .run(generator, source: &source, sink: &sink, clock: clock, progress: progress)
+            try clock.measure(.encode) { () throws(ImageError) in try writer.finish() }
         } catch {
             writer.cancel()
             throw error

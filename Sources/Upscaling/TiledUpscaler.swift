@@ -1,5 +1,6 @@
 /// Runs the generator over an image of any size in bounded memory.
 import Common
+import Foundation
 import SRGAN
 
 /// Rows of RGB floats (0…255) arriving top to bottom.
@@ -38,11 +39,17 @@ public struct TiledUpscaler {
 
     /// Upscales everything `source` yields into `sink`. `progress` is called with the fraction of
     /// the work done: whole tiles, and within a tile its layers' share (a photo of one tile
-    /// moves too).
+    /// moves too). `clock`, when given, gets the time of each stage (see `StageClock`).
     public func run<Source: RowSource, Sink: RowSink>(
-        _ generator: Generator, source: inout Source, sink: inout Sink,
+        _ generator: Generator, source: inout Source, sink: inout Sink, clock: StageClock? = nil,
         progress: (Double) -> Void = { _ in }
     ) throws {
+        let clock = clock ?? StageClock()
+        let (hits, misses) = (generator.planHits, generator.planMisses)
+        defer {
+            clock.planHits += generator.planHits - hits
+            clock.planMisses += generator.planMisses - misses
+        }
         let (width, height, s) = (source.width, source.height, Generator.scale)
         let rows = TileAxis(extent: height, tile: tile, overlap: overlap)
         let columns = TileAxis(extent: width, tile: tile, overlap: overlap)
@@ -52,10 +59,12 @@ public struct TiledUpscaler {
         // Input rows [inputStart, inputStart + inputRows) are held in `input`.
         var input = [Float](repeating: 0, count: th * width * 3)
         var inputStart = 0, inputRows = 0
-        // Output rows [outputStart, outputStart + band) accumulate weighted sums.
+        // Output rows [outputStart, outputStart + band) accumulate weighted sums. The weights of
+        // the tiles covering a pixel sum to 1 (`TileAxis.weight`, separable in x and y), so the
+        // sums are the blended values: no per-pixel weight total is kept (at 12 MP that would be
+        // another quarter of the band's memory) and none is divided by.
         let band = th * s
         var accumulator = [Float](repeating: 0, count: band * outWidth * 3)
-        var weights = [Float](repeating: 0, count: band * outWidth)
         var outputStart = 0
         var tileInput = [Float](repeating: 0, count: th * tw * 3)
         var tileOutput = [Float](repeating: 0, count: th * tw * 3 * s * s)
@@ -78,16 +87,19 @@ public struct TiledUpscaler {
             }
             let needed = th - inputRows
             if needed > 0 {
+                let decodeStart = DispatchTime.now().uptimeNanoseconds
                 try input.withUnsafeMutableBufferPointer { b in
                     try source.readRows(needed, into: UnsafeMutableBufferPointer(
                         rebasing: b[(inputRows * width * 3)..<((inputRows + needed) * width * 3)]))
                 }
+                clock.add(.decode, nanoseconds: DispatchTime.now().uptimeNanoseconds - decodeStart)
                 inputRows = th
             }
 
             let rowWeights = (0..<th * s).map { rows.weight(tile: r, at: y0 * s + $0, scale: s) }
             let bandOffset = y0 * s - outputStart
             for (c, x0) in columns.starts.enumerated() {
+                let copyStart = DispatchTime.now().uptimeNanoseconds
                 for y in 0..<th {
                     let from = (y * width + x0) * 3
                     tileInput.withUnsafeMutableBufferPointer { t in
@@ -96,6 +108,9 @@ public struct TiledUpscaler {
                         }
                     }
                 }
+                let networkStart = DispatchTime.now().uptimeNanoseconds
+                clock.add(.blending, nanoseconds: networkStart - copyStart)
+                let creation = generator.planCreationNanoseconds
                 try tileInput.withUnsafeBufferPointer { i in
                     try tileOutput.withUnsafeMutableBufferPointer { o in
                         try generator.run(input: i, height: th, width: tw, output: o) { within in
@@ -103,27 +118,28 @@ public struct TiledUpscaler {
                         }
                     }
                 }
+                let blendStart = DispatchTime.now().uptimeNanoseconds
+                clock.add(.network, nanoseconds: blendStart - networkStart)
+                clock.move(generator.planCreationNanoseconds - creation, from: .network, to: .planCreation)
                 let cw = columnWeights[c]
                 accumulator.withUnsafeMutableBufferPointer { acc in
-                    weights.withUnsafeMutableBufferPointer { wsum in
-                        tileOutput.withUnsafeBufferPointer { out in
-                            for y in 0..<th * s {
-                                let wy = rowWeights[y]
-                                guard wy > 0 else { continue }
-                                let accRow = ((bandOffset + y) * outWidth + x0 * s)
-                                for x in 0..<tw * s {
-                                    let w = wy * cw[x]
-                                    guard w > 0 else { continue }
-                                    let o = (y * tw * s + x) * 3, a = (accRow + x) * 3
-                                    acc[a] += w * out[o]
-                                    acc[a + 1] += w * out[o + 1]
-                                    acc[a + 2] += w * out[o + 2]
-                                    wsum[accRow + x] += w
-                                }
+                    tileOutput.withUnsafeBufferPointer { out in
+                        for y in 0..<th * s {
+                            let wy = rowWeights[y]
+                            guard wy > 0 else { continue }
+                            let accRow = ((bandOffset + y) * outWidth + x0 * s)
+                            for x in 0..<tw * s {
+                                let w = wy * cw[x]
+                                guard w > 0 else { continue }
+                                let o = (y * tw * s + x) * 3, a = (accRow + x) * 3
+                                acc[a] += w * out[o]
+                                acc[a + 1] += w * out[o + 1]
+                                acc[a + 2] += w * out[o + 2]
                             }
                         }
                     }
                 }
+                clock.add(.blending, nanoseconds: DispatchTime.now().uptimeNanoseconds - blendStart)
                 done += 1
                 progress(done / total)
             }
@@ -132,19 +148,12 @@ public struct TiledUpscaler {
             let finalEnd = r + 1 < rows.starts.count ? rows.starts[r + 1] * s : height * s
             let count = finalEnd - outputStart
             guard count > 0 else { continue }
-            accumulator.withUnsafeMutableBufferPointer { acc in
-                weights.withUnsafeBufferPointer { wsum in
-                    for i in 0..<count * outWidth {
-                        let inverse = 1 / wsum[i]
-                        acc[3 * i] *= inverse
-                        acc[3 * i + 1] *= inverse
-                        acc[3 * i + 2] *= inverse
-                    }
-                }
-            }
+            let encodeStart = DispatchTime.now().uptimeNanoseconds
             try accumulator.withUnsafeBufferPointer { acc in
                 try sink.writeRows(count, from: UnsafeBufferPointer(rebasing: acc[0..<(count * outWidth * 3)]))
             }
+            let shiftStart = DispatchTime.now().uptimeNanoseconds
+            clock.add(.encode, nanoseconds: shiftStart - encodeStart)
             // Move the unfinished rows to the top of the band and clear the rest.
             let remaining = band - count
             accumulator.withUnsafeMutableBufferPointer { acc in
@@ -152,12 +161,8 @@ public struct TiledUpscaler {
                 base.update(from: base + count * outWidth * 3, count: remaining * outWidth * 3)
                 (base + remaining * outWidth * 3).update(repeating: 0, count: count * outWidth * 3)
             }
-            weights.withUnsafeMutableBufferPointer { wsum in
-                let base = wsum.baseAddress!
-                base.update(from: base + count * outWidth, count: remaining * outWidth)
-                (base + remaining * outWidth).update(repeating: 0, count: count * outWidth)
-            }
             outputStart = finalEnd
+            clock.add(.blending, nanoseconds: DispatchTime.now().uptimeNanoseconds - shiftStart)
         }
     }
 }

@@ -7,7 +7,7 @@ import SRGAN
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: generator speed (the default) and more.",
-        subcommands: [Speed.self, MemoryBench.self, TrainBench.self, ConvolutionBench.self],
+        subcommands: [Speed.self, MemoryBench.self, ArchiveBench.self, TrainBench.self, ConvolutionBench.self],
         defaultSubcommand: Speed.self)
 }
 
@@ -68,6 +68,20 @@ struct Speed: ParsableCommand {
         return values
     }
 
+    /// Median seconds of the generator on one size² test pattern, after one warm-up run (which
+    /// builds the plan): `bench archive` compares itself with exactly this.
+    static func medianSeconds(_ generator: Generator, size: Int, runs: Int) throws -> Double {
+        let input = testPattern(count: size * size * 3)
+        var output = [Float](repeating: 0, count: size * size * 48)
+        return try enhance_ctl.medianSeconds(runs: runs, warmUp: 1) {
+            try input.withUnsafeBufferPointer { i in
+                try output.withUnsafeMutableBufferPointer { o in
+                    try generator.run(input: i, height: size, width: size, output: o)
+                }
+            }
+        }
+    }
+
     func run() throws {
         try reportingFailures {
             let algo = algorithm.algorithm
@@ -79,15 +93,7 @@ struct Speed: ParsableCommand {
                 let generator = try Generator(weights: weights, threads: t, algorithm: algo)
                 for size in sizes {
                     ResourceUsage.resetPeak()
-                    let input = Self.testPattern(count: size * size * 3)
-                    var output = [Float](repeating: 0, count: size * size * 48)
-                    let median = try medianSeconds(runs: runs, warmUp: 1) {
-                        try input.withUnsafeBufferPointer { i in
-                            try output.withUnsafeMutableBufferPointer { o in
-                                try generator.run(input: i, height: size, width: size, output: o)
-                            }
-                        }
-                    }
+                    let median = try Self.medianSeconds(generator, size: size, runs: runs)
                     let outputMP = Double(size * size * 16) / 1e6
                     let row = Row(size: size, threads: t, secondsPerOutputMegapixel: median / outputMP,
                                   medianSeconds: median,

@@ -47,7 +47,7 @@ struct ConfigurationTests {
         let c = try DaemonConfiguration.load(file: path, processorCount: 2)
         #expect(c.roots == ["/srv/photos/inbox"])
         #expect(c.database == "/var/lib/enhance/enhance.sqlite")
-        #expect(c.settleDelay == 2 && c.rescanInterval == 600 && c.tile == 224 && c.overlap == 48)
+        #expect(c.settleDelay == 2 && c.rescanInterval == 600 && c.tile == 256 && c.overlap == 48)
         #expect(c.maxAttempts == 4 && c.initialDelay == 30 && c.maxDelay == 3600 && c.logLevel == .info)
         #expect(c.hooks == HookCommands())
         #expect(c.metrics == MetricsSettings())
