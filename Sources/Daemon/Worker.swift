@@ -129,34 +129,31 @@ final class Worker: @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: plan.directory, withIntermediateDirectories: true)
             StaleTemporaries.remove(in: plan.directory)
 
-            // What the input already suffered, for the job and the History event: a pass of its
-            // own over the checked descriptor, finished before the upscaler's reader shares its
-            // offset. A file it cannot decode is left for the upscaler to report, once. It also
-            // picks the model (see `ModelRoute` for why here and not at intake).
-            let estimate = try? InputEstimate(descriptor: file.descriptor, path: source, maxPixels: c.maxInputPixels)
-            let (model, reason) = snapshot.route.choose(jpegQuality: estimate?.jpegQuality, noiseSigma: estimate?.noiseSigma)
-            let network = try generator(for: model, snapshot)
-
             var options = UpscaleOptions()
             options.tile = c.tile
             options.overlap = c.overlap
             options.jpegQuality = c.jpegQuality
             options.background = c.background
             options.outputSize = c.outputSize
+            // The model named here is the primary's; `choose` records the one that runs.
             options.provenance = Provenance(sourcePath: source, sourceSHA256: job.sha256, when: Date(),
-                                            softwareAgent: "enhanced \(Product.version)", modelName: model.name,
-                                            modelSHA256: model.sha256, scale: Generator.scale,
+                                            softwareAgent: "enhanced \(Product.version)",
+                                            modelName: snapshot.route.primary.name,
+                                            modelSHA256: snapshot.route.primary.sha256, scale: Generator.scale,
                                             tile: c.tile, overlap: c.overlap)
-            options.provenance?.inputJPEGQuality = estimate?.jpegQuality
-            options.provenance?.inputNoiseSigma = estimate?.noiseSigma
-            logger.info("job \(job.id): enhancing \(source) with \(model.name)\(reason.map { " (\($0))" } ?? "") (attempt \(job.attempts))")
-            let reader = try UprightReader(try decoder(for: job, file, estimate, c, deblocked: &options.provenance))
-            // Output and sidecar appear together or not at all, with the source's mode bits
-            // (never wider: the unit's umask still applies).
-            let pair = try PairedCommit(output: plan.outputPath, sidecar: plan.sidecarPath, mode: file.mode & 0o666)
             var lastRenewal = ProcessInfo.processInfo.systemUptime
-            let result = try ImageUpscaler.upscale(reader, into: pair.output, generator: network,
-                                                   options: options) { fraction in
+            let outcome = try JobPipeline.enhance(file, source: source, outputPath: plan.outputPath,
+                                                  sidecarPath: plan.sidecarPath, maxPixels: c.maxInputPixels,
+                                                  options: options, choose: { estimate in
+                // What the input already suffered picks the model (see `ModelRoute` for why
+                // here and not at intake) and whether it is deblocked first.
+                let (model, reason) = snapshot.route.choose(jpegQuality: estimate?.jpegQuality,
+                                                            noiseSigma: estimate?.noiseSigma)
+                logger.info("job \(job.id): enhancing \(source) with \(model.name)\(reason.map { " (\($0))" } ?? "") (attempt \(job.attempts))")
+                return JobPipeline.Network(
+                    generator: try generator(for: model, snapshot), modelName: model.name, modelSHA256: model.sha256,
+                    deblock: c.deblocking.applies(isJPEG: estimate?.isJPEG ?? false, jpegQuality: estimate?.jpegQuality))
+            }) { fraction in
                 let t = ProcessInfo.processInfo.systemUptime
                 guard t - lastRenewal >= Self.renewInterval else { return }
                 lastRenewal = t
@@ -164,21 +161,20 @@ final class Worker: @unchecked Sendable {
                     logger.warning("job \(job.id): lease lost while running")
                 }
             }
-            // The sidecar is the image's own merged packet (digiKam and darktable read it as the
-            // image's metadata), so it is always there when the daemon runs: provenance is given.
-            try pair.sidecar.write(result.sidecarXMP ?? [])
-            try pair.commit()
+            if let why = outcome.notDeblocked { logger.info("job \(job.id): not deblocked: \(why)") }
+            let (result, estimate) = (outcome.result, outcome.estimate)
             for warning in result.warnings { logger.warning("job \(job.id): \(warning)") }
             let pixels = Int64(result.output.width * result.output.height)
             let completed = try persistently {
                 try queue.complete(id: job.id, owner: owner, outputPath: plan.outputPath, elapsed: result.seconds,
                                    outputPixels: pixels, jpegQuality: estimate?.jpegQuality,
-                                   noiseSigma: estimate?.noiseSigma, modelName: model.name, modelSHA256: model.sha256,
+                                   noiseSigma: estimate?.noiseSigma, modelName: outcome.modelName,
+                                   modelSHA256: outcome.modelSHA256,
                                    warning: result.warnings.isEmpty ? nil : result.warnings.joined(separator: "\n"))
             }
             if completed {
                 logger.info(String(format: "job %lld: done → %@ (%.2f s)", job.id, plan.outputPath, result.seconds))
-                observers.metrics.jobDone(model: model.name, seconds: result.seconds, outputPixels: pixels)
+                observers.metrics.jobDone(model: outcome.modelName, seconds: result.seconds, outputPixels: pixels)
                 observers.hooks.jobEnded(.init(jobID: job.id, source: source, output: plan.outputPath,
                                                sidecar: plan.sidecarPath, state: "done"), hooks: c.hooks)
             } else {
@@ -199,25 +195,6 @@ final class Worker: @unchecked Sendable {
         logger.debug("worker \(index): loaded \(model.name) for degraded inputs")
         degradedGenerator = loaded
         return loaded
-    }
-
-    /// The job's decoder: for a JPEG that `model.deblock` selects, one that serves its pixels
-    /// deblocked within its own quantization tables (recorded in the provenance). A JPEG that
-    /// cannot be deblocked (CMYK, 12-bit, damaged) is logged and decoded as it is: a damaged
-    /// one is then the decoder's to report, once.
-    private func decoder(for job: Job, _ file: SecureFile, _ estimate: InputEstimate?, _ c: DaemonConfiguration,
-                         deblocked provenance: inout Provenance?) throws -> ImageReader {
-        if let estimate, c.deblocking.applies(isJPEG: estimate.isJPEG, jpegQuality: estimate.jpegQuality) {
-            do {
-                let reader = try JPEGDeblocker.reader(descriptor: file.descriptor, path: job.sourcePath,
-                                                      maxPixels: c.maxInputPixels)
-                provenance?.deblocked = true
-                return reader
-            } catch {
-                logger.info("job \(job.id): not deblocked: \(error)")
-            }
-        }
-        return try ImageReader(descriptor: file.descriptor, path: job.sourcePath, maxPixels: c.maxInputPixels)
     }
 
     /// Opens a job's source beneath the watched root it lies under, following no link on the

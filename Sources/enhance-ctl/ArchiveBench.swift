@@ -8,6 +8,7 @@
 /// photos exactly as they would in the daemon.
 import ArgumentParser
 import Common
+import Configuration
 import Foundation
 import FolderWatch
 import Intake
@@ -179,9 +180,15 @@ struct ArchiveBench: ParsableCommand {
                                             modelName: (modelPath as NSString).lastPathComponent,
                                             modelSHA256: "", scale: Generator.scale,
                                             tile: options.tile, overlap: options.overlap)
+            // The daemon's defaults: one model (no degraded route configured) and `model.deblock`'s.
             let outcome = try JobPipeline.enhance(file, source: source, outputPath: outputPath,
                                                   sidecarPath: outputPath + ".xmp", maxPixels: Defaults.maxInputPixels,
-                                                  generator: generator, options: options)
+                                                  options: options) { estimate in
+                JobPipeline.Network(generator: generator, modelName: (modelPath as NSString).lastPathComponent,
+                                    modelSHA256: "",
+                                    deblock: Deblocking().applies(isJPEG: estimate?.isJPEG ?? false,
+                                                                  jpegQuality: estimate?.jpegQuality))
+            }
             let output = outcome.result.output
             let pixels = Int64(output.width * output.height)
             _ = try clock.measure(.queue) {
