@@ -20,7 +20,8 @@ public final class PostgreSQLQueue: JobStore, @unchecked Sendable {
     public var isShared: Bool { true }
     /// This host's node name: the first part of its workers' lease owners (`node/pid/worker`).
     public let node: String
-    private let pool: PGPool
+    /// Internal, not private: `PostgreSQLQueue+Import` runs its one transaction on it.
+    let pool: PGPool
     private let listener: PGListener
 
     static let channel = "enhance_jobs"
