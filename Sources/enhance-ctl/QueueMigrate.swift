@@ -24,6 +24,11 @@ struct QueueMigrate: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
+            do {
+                _ = try PostgreSQLQueue.describe(to)
+            } catch let error as PostgreSQLError {
+                throw Failure("--to: \(error.message)")
+            }
             let config = try options.configuration()
             let database = config.database
             guard FileManager.default.fileExists(atPath: database) else {

@@ -173,6 +173,10 @@ struct QueueMigrateTests {
         #expect(again.stderr.contains("already holds 1 jobs: a queue is migrated only into an empty database"), "\(again.stderr)")
         #expect(again.stderr.split(separator: "\n").count == 1)
         #expect(try queue.counts()[.done] == 1)
+
+        let password = try harness.ctl(["queue", "migrate", "--to", "postgresql://enhance:secret@db/enhance"])
+        #expect(password.status == 1)
+        #expect(password.stderr == "enhance-ctl: --to: must not contain a password: put it in the file named by state.password_file, or in PGPASSFILE / ~/.pgpass\n")
     }
 
     @Test("a row PostgreSQL refuses midway (a size that is not a number, as a hand-edited file may hold): one error naming the job, and PostgreSQL left empty")
