@@ -179,6 +179,31 @@ struct QueueMigrateTests {
         #expect(password.stderr == "enhance-ctl: --to: must not contain a password: put it in the file named by state.password_file, or in PGPASSFILE / ~/.pgpass\n")
     }
 
+    @Test("a column both tables have is copied without code knowing it (as migration 5's will be); one only SQLite has is refused, not dropped")
+    func columnsByName() throws {
+        let harness = try DaemonHarness("migrate-columns")
+        let queue = try JobQueue(path: harness.database)
+        try queue.enqueue(JobSubmission(sourcePath: "/photos/a.png", sha256: "a", size: 10, mtime: 0, modelID: "m",
+                                        paramsKey: "p"), now: JobQueue.now())
+        let edit = try runCommand("/usr/bin/sqlite3", [harness.database,
+                                                       "ALTER TABLE jobs ADD COLUMN root_label TEXT; UPDATE jobs SET root_label = 'family'"])
+        #expect(edit.status == 0, "\(edit.stderr)")
+        let psql = { (url: String, sql: String) in try runCommand(PostgresCluster.binaries + "/psql", [url, "-At", "-c", sql]) }
+
+        let lacking = try PostgresCluster.shared().createDatabase("migratelacking")
+        let refused = try harness.ctl(["queue", "migrate", "--to", lacking])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("its jobs table has no column root_label, which the SQLite queue has: nothing was copied"), "\(refused.stderr)")
+        #expect(try psql(lacking, "SELECT count(*) FROM jobs").stdout == "0\n")
+
+        let url = try PostgresCluster.shared().createDatabase("migratecolumns")
+        _ = try PostgreSQLQueue(url: url, node: "test")   // makes the schema
+        #expect(try psql(url, "ALTER TABLE jobs ADD COLUMN root_label text").status == 0)
+        let result = try harness.ctl(["queue", "migrate", "--to", url])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try psql(url, "SELECT root_label FROM jobs").stdout == "family\n")
+    }
+
     @Test("a row PostgreSQL refuses midway (a size that is not a number, as a hand-edited file may hold): one error naming the job, and PostgreSQL left empty")
     func failureMidCopy() throws {
         let harness = try DaemonHarness("migrate-fail")
