@@ -10,7 +10,8 @@ public final class JobQueue: JobStore, @unchecked Sendable {
     public var location: String { path }
     /// One daemon per file (its lock file says so): every running job is that daemon's.
     public var isShared: Bool { false }
-    private let connection: Connection
+    /// Internal, not private, with `locked`: `JobQueue+Snapshot` reads the raw rows through them.
+    let connection: Connection
     private let lock = NSLock()
 
     public static func now() -> Double { Date().timeIntervalSince1970 }
@@ -67,7 +68,7 @@ public final class JobQueue: JobStore, @unchecked Sendable {
         try locked { _ = try connection.run("PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
-    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()

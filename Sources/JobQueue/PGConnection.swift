@@ -10,11 +10,13 @@ final class PGConnection {
 
     /// Connects with `conninfo` (a URL or `key=value` string; libpq expands it as `dbname`),
     /// `passfile` when a `password_file` was configured, and a short connect timeout so that an
-    /// unreachable host is an error in seconds, not minutes.
-    init(conninfo: String, passfile: String?, context: String, applicationName: String) throws {
+    /// unreachable host is an error in seconds, not minutes. `options` replaces the server
+    /// options of `conninfo` (a scratch queue's `-c search_path=…`).
+    init(conninfo: String, passfile: String?, context: String, applicationName: String, options: String? = nil) throws {
         var keywords = ["dbname", "connect_timeout", "application_name"]
         var values = [conninfo, "5", applicationName]
         if let passfile { keywords.append("passfile"); values.append(passfile) }
+        if let options { keywords.append("options"); values.append(options) }
         let connection = withCStrings(keywords) { k in
             withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
         }

@@ -22,6 +22,7 @@ final class PGPool: @unchecked Sendable {
     /// The database without its password, for messages.
     let context: String
     private let applicationName: String
+    private let options: String?
     private let lock = NSLock()
     private var idle: [(connection: PGConnection, epoch: Int)] = []
     private var epoch = 0
@@ -34,7 +35,8 @@ final class PGPool: @unchecked Sendable {
     static let firstBackoff = 0.25
     static let maxBackoff = 5.0
 
-    init(conninfo: String, passfile: String?, context: String, applicationName: String) {
+    init(conninfo: String, passfile: String?, context: String, applicationName: String, options: String? = nil) {
+        self.options = options
         self.conninfo = conninfo
         self.passfile = passfile
         self.context = context
@@ -57,7 +59,7 @@ final class PGPool: @unchecked Sendable {
         do {
             let epoch = lock.withLock { self.epoch }
             let connection = try PGConnection(conninfo: conninfo, passfile: passfile, context: context,
-                                              applicationName: applicationName)
+                                              applicationName: applicationName, options: options)
             markUp(epoch)
             return (connection, epoch)
         } catch let error as PostgreSQLError {

@@ -20,7 +20,8 @@ public final class PostgreSQLQueue: JobStore, @unchecked Sendable {
     public var isShared: Bool { true }
     /// This host's node name: the first part of its workers' lease owners (`node/pid/worker`).
     public let node: String
-    private let pool: PGPool
+    /// Internal, not private: `PostgreSQLQueue+Import` runs its one transaction on it.
+    let pool: PGPool
     private let listener: PGListener
 
     static let channel = "enhance_jobs"
@@ -28,11 +29,16 @@ public final class PostgreSQLQueue: JobStore, @unchecked Sendable {
     /// Connects (failing at once when the server cannot be reached: the daemon's start-up error)
     /// and migrates the schema. `passwordFile` is a `.pgpass`-format file; else libpq reads
     /// `PGPASSFILE` or `~/.pgpass`.
-    public init(url: String, passwordFile: String? = nil, node: String) throws {
+    public convenience init(url: String, passwordFile: String? = nil, node: String) throws {
+        try self.init(url: url, passwordFile: passwordFile, node: node, options: nil)
+    }
+
+    /// `options`: server options for every connection (`PostgreSQLQueue+Scratch`'s schema).
+    init(url: String, passwordFile: String?, node: String, options: String?) throws {
         location = try Self.describe(url)
         self.node = node
         pool = PGPool(conninfo: url, passfile: passwordFile, context: location,
-                      applicationName: "enhance \(node)")
+                      applicationName: "enhance \(node)", options: options)
         listener = PGListener(pool: pool, channel: Self.channel)
         try pool.with { try PGSchema.migrate($0, context: location) }
     }

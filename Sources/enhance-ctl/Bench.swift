@@ -7,7 +7,7 @@ import SRGAN
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: generator speed (the default) and more.",
-        subcommands: [Speed.self, MemoryBench.self, ArchiveBench.self, TrainBench.self, ConvolutionBench.self],
+        subcommands: [Speed.self, MemoryBench.self, ArchiveBench.self, TrainBench.self, ConvolutionBench.self, QueueBench.self],
         defaultSubcommand: Speed.self)
 }
 

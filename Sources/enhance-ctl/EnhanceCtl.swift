@@ -9,7 +9,7 @@ struct EnhanceCtl: ParsableCommand {
         commandName: "enhance-ctl",
         abstract: "Sharpen photos 4× with the SRGAN generator, and manage the models it uses.",
         version: Product.version,
-        subcommands: [Upscale.self, ModelCommand.self, Bench.self,
+        subcommands: [Upscale.self, ModelCommand.self, Bench.self, QueueCommand.self,
                       Status.self, Jobs.self, Show.self, Retry.self, Enqueue.self, Pause.self, Resume.self,
                       FineTune.self, Evaluate.self]
     )
