@@ -78,7 +78,11 @@ final class Worker: @unchecked Sendable {
             }
             let job: Job?
             do {
-                job = try queue.claim(owner: owner, lease: snapshot.configuration.lease)
+                // On a shared queue a node takes only the jobs of roots it has: a host that
+                // does not mount every share leaves the others' jobs to those that do (a job
+                // it cannot open would only fail here, or be released to spin).
+                job = try queue.claim(owner: owner, lease: snapshot.configuration.lease,
+                                      roots: queue.isShared ? snapshot.configuration.rootMap.names : nil)
             } catch {
                 // An outage is logged once, by the queue's availability handler.
                 if !queue.isUnavailable(error) { logger.warning("worker \(index): cannot claim a job: \(error)") }
@@ -98,8 +102,17 @@ final class Worker: @unchecked Sendable {
         logger.debug("worker \(index): exiting")
     }
 
-    private func process(_ job: Job, _ snapshot: DaemonState.Snapshot) {
+    private func process(_ claimed: Job, _ snapshot: DaemonState.Snapshot) {
         let c = snapshot.configuration
+        // From here on the job's source is this host's path of its file: outputs, sidecars,
+        // provenance, hooks and messages all use it.
+        let job: Job
+        do {
+            job = try Self.localized(claimed, roots: c.rootMap, node: c.nodeName)
+        } catch {
+            record(error, for: claimed, policy: c.retryPolicy, hooks: c.hooks, model: snapshot.model.name)
+            return
+        }
         let source = job.sourcePath
         do {
             // Opened once, without following links, and checked: what is decoded below is the
@@ -218,6 +231,21 @@ final class Worker: @unchecked Sendable {
             }
         }
         return try ImageReader(descriptor: file.descriptor, path: job.sourcePath, maxPixels: c.maxInputPixels)
+    }
+
+    /// The job with its source as this host reaches it: under this host's path of the job's
+    /// root (hosts mount a share at different places), or as queued for a job without a root.
+    /// A root this host does not have (it left the configuration since the job was claimed or
+    /// queued) is refused, naming it: guessing at the queuing host's path could open another file.
+    static func localized(_ job: Job, roots: RootMap, node: String) throws -> Job {
+        guard let rootName = job.rootName, let relativePath = job.relativePath else { return job }
+        guard let path = roots.path(of: .init(rootName: rootName, relativePath: relativePath)) else {
+            let known = roots.names.map { "\"\($0)\"" }.joined(separator: ", ")
+            throw JobRefusal("\(job.sourcePath): its root \"\(rootName)\" is not one of this node's (\(node)) watched roots (\(known)); add it to [watch], then `enhance-ctl retry \(job.id)`")
+        }
+        var local = job
+        local.sourcePath = path
+        return local
     }
 
     /// Opens a job's source beneath the watched root it lies under, following no link on the
