@@ -109,7 +109,7 @@ public final class JobQueue: JobStore, @unchecked Sendable {
     @discardableResult
     public func enqueue(_ s: JobSubmission, now: Double = JobQueue.now()) throws -> EnqueueOutcome {
         var fileArguments: [SQLValue] = []
-        let file = SourceIdentity(s).condition { fileArguments.append($0); return "?" }
+        let file = SourceIdentity(s).condition(orSamePath: true) { fileArguments.append($0); return "?" }
         return try locked {
             try connection.transaction {
                 let content: [SQLValue] = [s.sha256.sqlValue, s.modelID.sqlValue, s.paramsKey.sqlValue]

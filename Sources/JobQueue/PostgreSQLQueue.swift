@@ -116,9 +116,9 @@ public final class PostgreSQLQueue: JobStore, @unchecked Sendable {
         // and after id and time ($1, $2) in `newer`.
         let content: [SQLValue] = [s.sha256.sqlValue, s.modelID.sqlValue, s.paramsKey.sqlValue]
         var sameFile = content
-        let file = SourceIdentity(s).condition { sameFile.append($0); return "$\(sameFile.count)" }
+        let file = SourceIdentity(s).condition(orSamePath: true) { sameFile.append($0); return "$\(sameFile.count)" }
         var newerArguments: [SQLValue] = [.null, .null]
-        let newerFile = SourceIdentity(s).condition { newerArguments.append($0); return "$\(newerArguments.count)" }
+        let newerFile = SourceIdentity(s).condition(orSamePath: true) { newerArguments.append($0); return "$\(newerArguments.count)" }
         return try perform { c in
             try c.transaction {
                 try c.run("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
@@ -159,11 +159,15 @@ public final class PostgreSQLQueue: JobStore, @unchecked Sendable {
                           original?.id.sqlValue ?? .null, now.sqlValue, now.sqlValue,
                           original == nil ? .null : now.sqlValue, s.rootName.sqlValue, s.relativePath.sqlValue])
                 guard let inserted = row.first.map(Job.init) else {
-                    // Unreachable under the lock; said as the same file seen again if it happens.
-                    let existing = try c.run("""
+                    // Unreachable under the lock (the lookup above covers both unique indexes);
+                    // said as the same file seen again if it happens, else as an error, not a crash.
+                    guard let existing = try c.run("""
                         SELECT * FROM jobs WHERE sha256 = $1 AND model_id = $2 AND params_key = $3 AND \(file)
-                        """, sameFile)
-                    return .known(Job(existing[0]))
+                        """, sameFile).first else {
+                        throw PostgreSQLError(sqlstate: nil, message: "\(s.sourcePath): conflicts with a job the queue does not show",
+                                              context: location)
+                    }
+                    return .known(Job(existing))
                 }
                 if let original { return .duplicate(inserted, original: original) }
                 try notify(c)

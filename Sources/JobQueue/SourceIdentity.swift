@@ -20,10 +20,15 @@ struct SourceIdentity {
 
     /// The condition on a `jobs` row; `parameter` binds a value and returns its placeholder, in
     /// the order they appear in the text.
-    func condition(_ parameter: (SQLValue) -> String) -> String {
+    ///
+    /// `orSamePath`: also any job of the same absolute path, whatever its root — what an
+    /// enqueue must find, since the unique index on the path would refuse a second such row
+    /// (a root renamed on this host names the same files anew).
+    func condition(orSamePath: Bool = false, _ parameter: (SQLValue) -> String) -> String {
         guard let rootName, let relativePath else { return "source_path = \(parameter(sourcePath.sqlValue))" }
         let root = parameter(rootName.sqlValue), relative = parameter(relativePath.sqlValue)
-        return "((root_name = \(root) AND relative_path = \(relative)) OR (root_name IS NULL AND source_path = \(parameter(sourcePath.sqlValue))))"
+        let path = parameter(sourcePath.sqlValue)
+        return "((root_name = \(root) AND relative_path = \(relative)) OR (\(orSamePath ? "" : "root_name IS NULL AND ")source_path = \(path)))"
     }
 
     /// The claim condition of a node that has only the roots `names` (nil: every job): jobs

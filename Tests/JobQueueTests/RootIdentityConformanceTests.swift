@@ -77,6 +77,16 @@ struct RootIdentityConformanceTests {
         #expect(try queue.counts()[.queued] == 1 && queue.counts()[.skipped] == 0)
     }
 
+    @Test("a root renamed on this host names the same files: an enqueue finds their jobs by path, never trips the unique index",
+          arguments: QueueBackend.allCases)
+    func renamedRoot(_ backend: QueueBackend) throws {
+        let (queue, _, directory) = try backend.makeQueue()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try queue.enqueue(submission("/srv/inbox", "inbox", "a.png"), now: 1).job
+        #expect(try queue.enqueue(submission("/srv/inbox", "photos", "a.png"), now: 2) == .known(first))
+        #expect(try queue.counts()[.queued] == 1 && queue.counts()[.skipped] == 0)
+    }
+
     @Test("a node claims only jobs of the roots it has, and jobs without a root; without a filter, any job",
           arguments: QueueBackend.allCases)
     func claimByRoots(_ backend: QueueBackend) throws {
