@@ -235,16 +235,25 @@ final class Worker: @unchecked Sendable {
 
     /// The job with its source as this host reaches it: under this host's path of the job's
     /// root (hosts mount a share at different places), or as queued for a job without a root.
-    /// A root this host does not have (it left the configuration since the job was claimed or
-    /// queued) is refused, naming it: guessing at the queuing host's path could open another file.
+    /// An output an earlier attempt reserved under the queuing host's root is moved to this
+    /// host's path too, so that a redo here knows the file as the job's own. A root this host
+    /// does not have (it left the configuration since the job was claimed or queued) is refused,
+    /// naming it: guessing at the queuing host's path could open another file.
     static func localized(_ job: Job, roots: RootMap, node: String) throws -> Job {
         guard let rootName = job.rootName, let relativePath = job.relativePath else { return job }
-        guard let path = roots.path(of: .init(rootName: rootName, relativePath: relativePath)) else {
+        guard let root = roots.root(named: rootName),
+              let path = roots.path(of: .init(rootName: rootName, relativePath: relativePath)) else {
             let known = roots.names.map { "\"\($0)\"" }.joined(separator: ", ")
             throw JobRefusal("\(job.sourcePath): its root \"\(rootName)\" is not one of this node's (\(node)) watched roots (\(known)); add it to [watch], then `enhance-ctl retry \(job.id)`")
         }
         var local = job
         local.sourcePath = path
+        if job.sourcePath.hasSuffix("/" + relativePath), let output = job.outputPath {
+            let queuingRoot = String(job.sourcePath.dropLast(relativePath.count))   // ends in "/"
+            if output.hasPrefix(queuingRoot) {
+                local.outputPath = (root.path.hasSuffix("/") ? root.path : root.path + "/") + output.dropFirst(queuingRoot.count)
+            }
+        }
         return local
     }
 
@@ -267,7 +276,9 @@ final class Worker: @unchecked Sendable {
     /// `cat.x4.png` is never replaced. The output is then reserved in the queue before a byte
     /// is written, so that a crash after the rename still leaves it known as ours.
     private func claimOutputNames(_ plan: OutputPlan, for job: Job) throws {
-        if try !persistently({ try queue.isOutput(path: plan.outputPath) }) {
+        // The job's own reserved output counts too: reserved by another node, it is recorded
+        // under that node's path, which `isOutput` cannot match here.
+        if try job.outputPath != plan.outputPath && !persistently({ try queue.isOutput(path: plan.outputPath) }) {
             for path in [plan.outputPath, plan.sidecarPath] where FileStat(path) != nil {
                 throw JobRefusal("\(path) already exists and was not written by enhance; move it away, then `enhance-ctl retry \(job.id)`")
             }
