@@ -9,18 +9,12 @@ import TestSupport
 
 @Suite("Watch roots")
 struct WatchRootConfigurationTests {
-    func parse(_ text: String) throws(ConfigurationError) -> DaemonConfiguration {
-        try DaemonConfiguration.parse(text, file: "/etc/enhance/test.toml", baseDirectory: "/etc/enhance", processorCount: 2)
-    }
+    /// The configuration tests' own reading: /etc/enhance/test.toml, relative paths from /etc/enhance.
+    let configuration = ConfigurationTests()
 
-    func error(_ text: String) -> String {
-        do {
-            _ = try parse(text)
-            return "no error"
-        } catch {
-            return error.description
-        }
-    }
+    func parse(_ text: String) throws(ConfigurationError) -> DaemonConfiguration { try configuration.parse(text) }
+
+    func error(_ text: String) -> String { configuration.error(text) }
 
     @Test("roots = [...] still works: each root is named after its folder's last component")
     func listNamedByDefault() throws {
