@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "Configuration", dependencies: ["Common", "JobQueue"]),
         .target(name: "FolderWatch", dependencies: ["Common", "Storage"]),
         // A path becomes a job in one place, for the daemon and `enhance-ctl enqueue` alike.
-        .target(name: "Intake", dependencies: ["JobQueue", "FolderWatch", "Hashing"]),
+        .target(name: "Intake", dependencies: ["Common", "JobQueue", "FolderWatch", "Hashing"]),
         .target(name: "Daemon", dependencies: ["Common", "Configuration", "JobQueue", "FolderWatch", "Intake",
                                                "Upscaling", "SRGAN", "Imaging", "Hashing", "Storage", "Metadata",
                                                .product(name: "Prometheus", package: "swift-prometheus")]),
@@ -94,7 +94,7 @@ let package = Package(
                                                          "Degradation", "Imaging", "TestSupport"]),
         .testTarget(name: "DegradationTests", dependencies: ["Degradation", "Imaging", "TestSupport"]),
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "TestSupport"]),
-        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Upscaling", "TestSupport"]),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Common", "Configuration", "Upscaling", "TestSupport"]),
         .testTarget(name: "FolderWatchTests", dependencies: ["FolderWatch", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Configuration", "JobQueue", "Imaging", "TestSupport"]),
     ],

@@ -58,12 +58,11 @@ extension DaemonConfiguration {
         throws(ConfigurationError) -> DaemonConfiguration {
         do throws(ConfigurationError) {
             var r = KeyReader(try TOMLParser.parse(text), base: baseDirectory)
-            let roots = try r.paths("watch.roots") ?? []
-            guard !roots.isEmpty else { throw ConfigurationError(key: "watch.roots", message: "must name at least one folder") }
+            let roots = try readRoots(&r)
             let naming = try OutputNaming(pattern: try r.string("output.name_pattern") ?? "{name}.x4.{ext}")
             let modelDirectory = try r.path("model.directory") ?? absolutePath("var/models", base: baseDirectory)
             var config = DaemonConfiguration(
-                roots: roots, naming: naming,
+                watchRoots: roots, naming: naming,
                 modelPath: try modelPath(&r, directory: modelDirectory),
                 workers: 1, threadsPerWorker: 1,
                 database: try r.path("state.database") ?? absolutePath("var/state/enhance.sqlite", base: baseDirectory),
@@ -123,6 +122,39 @@ extension DaemonConfiguration {
             error.file = file
             throw error
         }
+    }
+
+    /// `[watch] roots = [...]`, each named after its folder's last component (what two hosts
+    /// mounting one share at different places agree on), then the `[[watch.root]]` tables with
+    /// their own names. Both forms may be used together; the names must be unique, since a job
+    /// stores its root's name, and two roots of one name would leave a worker guessing.
+    static func readRoots(_ r: inout KeyReader) throws(ConfigurationError) -> [WatchRoot] {
+        var roots = (try r.paths("watch.roots") ?? []).map {
+            (root: WatchRoot(name: WatchRoot.defaultName(forPath: $0), path: $0), key: "watch.roots")
+        }
+        for (index, var table) in (try r.tables("watch.root") ?? []).enumerated() {
+            let key = "watch.root[\(index + 1)]"
+            guard let path = try table.path(key + ".path") else {
+                throw ConfigurationError(key: key, message: "needs path = \"/the/folder\"")
+            }
+            let name = try table.string(key + ".name") ?? WatchRoot.defaultName(forPath: path)
+            guard !name.contains("/") else {
+                throw ConfigurationError(key: key + ".name", message: "is a name, not a path: it must not contain \"/\", got \"\(name)\"")
+            }
+            if let unknown = table.unusedKeys.first {
+                throw ConfigurationError(key: unknown, message: "unknown key (a [[watch.root]] has name and path)")
+            }
+            roots.append((WatchRoot(name: name, path: path), key + ".name"))
+        }
+        guard !roots.isEmpty else {
+            throw ConfigurationError(key: "watch.roots", message: "must name at least one folder (or give [[watch.root]] tables)")
+        }
+        for (index, entry) in roots.enumerated() {
+            if let earlier = roots[..<index].first(where: { $0.root.name == entry.root.name }) {
+                throw ConfigurationError(key: entry.key, message: "two roots are named \"\(entry.root.name)\": \(earlier.root.path) and \(entry.root.path) (a root of roots = [...] is named after its folder; give one a [[watch.root]] with its own name)")
+            }
+        }
+        return roots.map(\.root)
     }
 
     /// `model.path`, or `model.name` looked up in `model.directory` (default `var/models`);
@@ -227,6 +259,17 @@ struct KeyReader {
 
     mutating func path(_ key: String) throws(ConfigurationError) -> String? {
         try string(key).map { DaemonConfiguration.absolutePath($0, base: base) }
+    }
+
+    /// An array of tables (`[[key]]`), each read by a reader of its own whose keys are
+    /// `key[n].name` (n from 1), so that errors say which table is at fault.
+    mutating func tables(_ key: String) throws(ConfigurationError) -> [KeyReader]? {
+        guard let v = value(key) else { return nil }
+        guard case .tables(let tables) = v else { throw wrong(key, "[[\(key)]] tables", v) }
+        return tables.enumerated().map { index, table in
+            KeyReader(Dictionary(uniqueKeysWithValues: table.map { ("\(key)[\(index + 1)].\($0.key)", $0.value) }),
+                      base: base)
+        }
     }
 
     mutating func paths(_ key: String) throws(ConfigurationError) -> [String]? {

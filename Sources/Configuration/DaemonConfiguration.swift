@@ -25,7 +25,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
     }
 
     // [watch]
-    public var roots: [String]
+    /// `roots = [...]` (each named after its folder) and `[[watch.root]]` tables, in that order;
+    /// names are unique.
+    public var watchRoots: [WatchRoot]
+    /// The roots' paths on this host.
+    public var roots: [String] { watchRoots.map(\.path) }
+    /// The roots by name: how a job (root name + relative path) is found here.
+    public var rootMap: RootMap { RootMap(watchRoots) }
     /// Seconds a file must stay unchanged (size and mtime) after its last write event.
     public var settleDelay: Double = 2
     /// Seconds between full rescans of the roots (0: never), the fallback for lost events.

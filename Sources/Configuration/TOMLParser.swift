@@ -1,15 +1,20 @@
 /// The subset of TOML 1.0 a configuration file needs: comments, `[table]` and `[a.b]` headers,
-/// `key = value` with bare, quoted or dotted keys, basic and literal strings, integers, floats,
-/// booleans, and arrays (which may span lines). Dates, inline tables, arrays of tables and
-/// multi-line strings are refused with a clear message rather than misread. Our own parser, not
-/// a dependency: the whole grammar we accept is in this file.
+/// arrays of tables (`[[a.b]]`: each header appends a new table to the array `a.b`, and the
+/// keys after it are that table's), `key = value` with bare, quoted or dotted keys, basic and
+/// literal strings, integers, floats, booleans, and arrays (which may span lines). Dates,
+/// inline tables, sub-tables of an array's table (`[a.b.c]` after `[[a.b]]`) and multi-line
+/// strings are refused with a clear message rather than misread. Our own parser, not a
+/// dependency: the whole grammar we accept is in this file.
 import Foundation
 
 public enum TOMLParser {
-    /// Parses `text` into a flat table of dotted keys ("watch.roots") → values.
+    /// Parses `text` into a flat table of dotted keys ("watch.roots") → values; an array of
+    /// tables is one entry ("watch.root" → `.tables`) whose tables are flat in the same way.
     public static func parse(_ text: String) throws(ConfigurationError) -> [String: TOMLValue] {
         var cursor = Cursor(Array(text.unicodeScalars))
         var table: [String] = []
+        /// The array of tables the keys now go to (after a `[[…]]` header), by its dotted name.
+        var arrayTable: String?
         var result: [String: TOMLValue] = [:]
         var seenTables: Set<String> = []
         while true {
@@ -17,24 +22,53 @@ public enum TOMLParser {
             guard let c = cursor.peek else { break }
             if c == "[" {
                 cursor.advance()
-                if cursor.peek == "[" { throw cursor.error("arrays of tables ([[…]]) are not supported") }
+                let isArray = cursor.peek == "["
+                if isArray { cursor.advance() }
                 cursor.skipBlanks()
                 table = try cursor.key()
                 cursor.skipBlanks()
-                guard cursor.peek == "]" else { throw cursor.error("expected ] to close the table header") }
-                cursor.advance()
                 let name = table.joined(separator: ".")
-                guard seenTables.insert(name).inserted else { throw cursor.error("table [\(name)] defined twice") }
+                let close = isArray ? "]]" : "]"
+                for _ in 0..<close.count {
+                    guard cursor.peek == "]" else { throw cursor.error("expected \(close) to close the table header [\(isArray ? "[" : "")\(name)") }
+                    cursor.advance()
+                }
+                if let open = result.keys.first(where: { result[$0]?.isTables == true && name.hasPrefix($0 + ".") }) {
+                    throw cursor.error("[\(name)] inside the array of tables [[\(open)]] is not supported")
+                }
+                if isArray {
+                    guard !seenTables.contains(name) else { throw cursor.error("[[\(name)]]: \(name) is already a table") }
+                    switch result[name] {
+                    case nil: result[name] = .tables([[:]])
+                    case .tables(let tables)?: result[name] = .tables(tables + [[:]])
+                    case _?: throw cursor.error("[[\(name)]]: \(name) is already a key")
+                    }
+                    arrayTable = name
+                } else {
+                    if result[name]?.isTables == true { throw cursor.error("table [\(name)]: \(name) is already an array of tables [[\(name)]]") }
+                    guard seenTables.insert(name).inserted else { throw cursor.error("table [\(name)] defined twice") }
+                    arrayTable = nil
+                }
             } else {
-                let key = table + (try cursor.key())
+                let relative = try cursor.key()
                 cursor.skipBlanks()
+                let key = table + relative
                 guard cursor.peek == "=" else { throw cursor.error("expected = after the key \(key.joined(separator: "."))") }
                 cursor.advance()
                 cursor.skipBlanks()
                 let value = try cursor.value()
-                let name = key.joined(separator: ".")
-                guard result[name] == nil else { throw cursor.error("key \(name) defined twice") }
-                result[name] = value
+                if let arrayTable, case .tables(var tables)? = result[arrayTable] {
+                    let name = relative.joined(separator: ".")
+                    guard tables[tables.count - 1][name] == nil else {
+                        throw cursor.error("key \(name) defined twice in this [[\(arrayTable)]] table")
+                    }
+                    tables[tables.count - 1][name] = value
+                    result[arrayTable] = .tables(tables)
+                } else {
+                    let name = key.joined(separator: ".")
+                    guard result[name] == nil else { throw cursor.error("key \(name) defined twice") }
+                    result[name] = value
+                }
             }
             cursor.skipBlanks()
             if cursor.peek == "#" { cursor.skipComment() }

@@ -8,6 +8,13 @@ public enum TOMLValue: Sendable, Equatable, CustomStringConvertible {
     case float(Double)
     case boolean(Bool)
     case array([TOMLValue])
+    /// An array of tables (`[[watch.root]]` headers), each a flat table of its dotted keys.
+    case tables([[String: TOMLValue]])
+
+    var isTables: Bool {
+        if case .tables = self { return true }
+        return false
+    }
 
     public var kindName: String {
         switch self {
@@ -16,6 +23,7 @@ public enum TOMLValue: Sendable, Equatable, CustomStringConvertible {
         case .float: "a number"
         case .boolean: "a boolean"
         case .array: "an array"
+        case .tables: "an array of tables"
         }
     }
 
@@ -26,6 +34,7 @@ public enum TOMLValue: Sendable, Equatable, CustomStringConvertible {
         case .float(let d): String(d)
         case .boolean(let b): String(b)
         case .array(let a): "[" + a.map(\.description).joined(separator: ", ") + "]"
+        case .tables(let t): "\(t.count) [[…]] table(s)"
         }
     }
 }

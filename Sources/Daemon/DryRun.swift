@@ -18,7 +18,7 @@ public enum DryRun {
         let queue = try JobQueue(scratchCopyOf: c.database)
         let naming = c.naming
         let intake = SourceIntake(queue: queue, modelID: route.id, paramsKey: c.paramsKey,
-                                  rules: IgnoreRules(isOwnOutput: { naming.isOutputName($0) }))
+                                  rules: IgnoreRules(isOwnOutput: { naming.isOutputName($0) }), roots: c.rootMap)
         var lines: [String] = []
         for root in c.roots {
             guard FileManager.default.fileExists(atPath: root) else {

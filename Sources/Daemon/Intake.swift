@@ -33,7 +33,8 @@ final class DaemonIntake: Sendable {
         let snapshot = state.snapshot
         let naming = snapshot.configuration.naming
         return SourceIntake(queue: queue, modelID: snapshot.route.id, paramsKey: snapshot.configuration.paramsKey,
-                            rules: IgnoreRules(isOwnOutput: { naming.isOutputName($0) }))
+                            rules: IgnoreRules(isOwnOutput: { naming.isOutputName($0) }),
+                            roots: snapshot.configuration.rootMap)
     }
 
     func submit(_ file: SettledFile) {

@@ -78,7 +78,11 @@ final class Worker: @unchecked Sendable {
             }
             let job: Job?
             do {
-                job = try queue.claim(owner: owner, lease: snapshot.configuration.lease)
+                // On a shared queue a node takes only the jobs of roots it has: a host that
+                // does not mount every share leaves the others' jobs to those that do (a job
+                // it cannot open would only fail here, or be released to spin).
+                job = try queue.claim(owner: owner, lease: snapshot.configuration.lease,
+                                      roots: queue.isShared ? snapshot.configuration.rootMap.names : nil)
             } catch {
                 // An outage is logged once, by the queue's availability handler.
                 if !queue.isUnavailable(error) { logger.warning("worker \(index): cannot claim a job: \(error)") }
@@ -98,8 +102,17 @@ final class Worker: @unchecked Sendable {
         logger.debug("worker \(index): exiting")
     }
 
-    private func process(_ job: Job, _ snapshot: DaemonState.Snapshot) {
+    private func process(_ claimed: Job, _ snapshot: DaemonState.Snapshot) {
         let c = snapshot.configuration
+        // From here on the job's source is this host's path of its file: outputs, sidecars,
+        // provenance, hooks and messages all use it.
+        let job: Job
+        do {
+            job = try Self.localized(claimed, roots: c.rootMap, node: c.nodeName)
+        } catch {
+            record(error, for: claimed, policy: c.retryPolicy, hooks: c.hooks, model: snapshot.model.name)
+            return
+        }
         let source = job.sourcePath
         do {
             // Opened once, without following links, and checked: what is decoded below is the
@@ -197,6 +210,30 @@ final class Worker: @unchecked Sendable {
         return loaded
     }
 
+    /// The job with its source as this host reaches it: under this host's path of the job's
+    /// root (hosts mount a share at different places), or as queued for a job without a root.
+    /// An output an earlier attempt reserved under the queuing host's root is moved to this
+    /// host's path too, so that a redo here knows the file as the job's own. A root this host
+    /// does not have (it left the configuration since the job was claimed or queued) is refused,
+    /// naming it: guessing at the queuing host's path could open another file.
+    static func localized(_ job: Job, roots: RootMap, node: String) throws -> Job {
+        guard let rootName = job.rootName, let relativePath = job.relativePath else { return job }
+        guard let root = roots.root(named: rootName),
+              let path = roots.path(of: .init(rootName: rootName, relativePath: relativePath)) else {
+            let known = roots.names.map { "\"\($0)\"" }.joined(separator: ", ")
+            throw JobRefusal("\(job.sourcePath): its root \"\(rootName)\" is not one of this node's (\(node)) watched roots (\(known)); add it to [watch], then `enhance-ctl retry \(job.id)`")
+        }
+        var local = job
+        local.sourcePath = path
+        if job.sourcePath.hasSuffix("/" + relativePath), let output = job.outputPath {
+            let queuingRoot = String(job.sourcePath.dropLast(relativePath.count))   // ends in "/"
+            if output.hasPrefix(queuingRoot) {
+                local.outputPath = (root.path.hasSuffix("/") ? root.path : root.path + "/") + output.dropFirst(queuingRoot.count)
+            }
+        }
+        return local
+    }
+
     /// Opens a job's source beneath the watched root it lies under, following no link on the
     /// way (a file `enhance-ctl enqueue` queued from outside every root: beneath its own
     /// folder). A link the watcher accepted (it leads to a file inside the same root) is
@@ -216,7 +253,9 @@ final class Worker: @unchecked Sendable {
     /// `cat.x4.png` is never replaced. The output is then reserved in the queue before a byte
     /// is written, so that a crash after the rename still leaves it known as ours.
     private func claimOutputNames(_ plan: OutputPlan, for job: Job) throws {
-        if try !persistently({ try queue.isOutput(path: plan.outputPath) }) {
+        // The job's own reserved output counts too: reserved by another node, it is recorded
+        // under that node's path, which `isOutput` cannot match here.
+        if try job.outputPath != plan.outputPath && !persistently({ try queue.isOutput(path: plan.outputPath) }) {
             for path in [plan.outputPath, plan.sidecarPath] where FileStat(path) != nil {
                 throw JobRefusal("\(path) already exists and was not written by enhance; move it away, then `enhance-ctl retry \(job.id)`")
             }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Common
 import Storage
 
 /// What the stability check, the symlink rule and the queue's "unchanged since" test need from
@@ -33,11 +34,4 @@ public struct FileStat: Equatable, Sendable {
     public var mtime: Int64 { identity.mtimeNanoseconds }
     /// Seconds since 1970, as the queue records it.
     public var mtimeSeconds: Double { identity.mtimeSeconds }
-}
-
-/// The canonical absolute path (symlinks resolved), or nil when it does not resolve.
-public func realPath(_ path: String) -> String? {
-    guard let resolved = realpath(path, nil) else { return nil }
-    defer { free(resolved) }
-    return String(cString: resolved)
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Common
 import Foundation
 
 /// Watches folder trees and reports each image file once it has settled.

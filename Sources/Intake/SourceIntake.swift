@@ -5,6 +5,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Common
 import FolderWatch
 import JobQueue
 import Hashing
@@ -14,12 +15,18 @@ public struct SourceIntake: Sendable {
     public let modelID: String
     public let paramsKey: String
     public let rules: IgnoreRules
+    /// The watched roots by name: a job is filed under the root its file lies in, so that a
+    /// host mounting the share elsewhere finds the same file (and a second host seeing it
+    /// through its own mount point makes no second job).
+    public let roots: RootMap
 
-    public init(queue: any JobStore, modelID: String, paramsKey: String, rules: IgnoreRules) {
+    /// `roots` empty: every file is outside every root and filed by its path (a benchmark's own folder).
+    public init(queue: any JobStore, modelID: String, paramsKey: String, rules: IgnoreRules, roots: RootMap = RootMap([])) {
         self.queue = queue
         self.modelID = modelID
         self.paramsKey = paramsKey
         self.rules = rules
+        self.roots = roots
     }
 
     /// What became of a path.
@@ -28,7 +35,7 @@ public struct SourceIntake: Sendable {
         case queued(Job)
         /// The same content is another path's job already; recorded as skipped.
         case duplicate(Job, original: Job)
-        /// This path with this content is a job already.
+        /// This file (by root and relative path, or by path) with this content is a job already.
         case known(Job)
         /// The same path, size and mtime as a job already: not even hashed.
         case unchanged(Job)
@@ -45,8 +52,9 @@ public struct SourceIntake: Sendable {
         if let reason = rules.reasonToIgnore(name) { return .ignored("\(path): \(reason)") }
         guard let stat = FileStat(path, followingLinks: true) else { return .ignored("\(path): no such file") }
         guard stat.kind == .regular else { return .ignored("\(path): not a regular file") }
-        if let job = try queue.knownJob(sourcePath: path, size: stat.size, mtime: stat.mtimeSeconds,
-                                        modelID: modelID, paramsKey: paramsKey) {
+        let place = roots.place(of: path)
+        if let job = try queue.knownJob(sourcePath: path, rootName: place?.rootName, relativePath: place?.relativePath,
+                                        size: stat.size, mtime: stat.mtimeSeconds, modelID: modelID, paramsKey: paramsKey) {
             return .unchanged(job)
         }
         if try queue.isOutput(path: path) { return .ignored("\(path): an output of an earlier job") }
@@ -57,8 +65,9 @@ public struct SourceIntake: Sendable {
             return .rejected(try reject(path, reason: reason), reason: reason)
         }
         let sha = try SHA256.hexDigest(ofFile: path)
-        switch try queue.enqueue(JobSubmission(sourcePath: path, sha256: sha, size: stat.size, mtime: stat.mtimeSeconds,
-                                               modelID: modelID, paramsKey: paramsKey)) {
+        switch try queue.enqueue(JobSubmission(sourcePath: path, rootName: place?.rootName,
+                                               relativePath: place?.relativePath, sha256: sha, size: stat.size,
+                                               mtime: stat.mtimeSeconds, modelID: modelID, paramsKey: paramsKey)) {
         case .queued(let job): return .queued(job)
         case .duplicate(let job, let original): return .duplicate(job, original: original)
         case .known(let job): return .known(job)

@@ -1,7 +1,14 @@
 /// One source file to enhance with one model and one set of parameters.
 public struct Job: Sendable, Codable, Equatable {
     public var id: Int64
+    /// The absolute path of the source on the host that queued it (a worker on another host
+    /// finds it by `rootName` and `relativePath` instead, when the job has them).
     public var sourcePath: String
+    /// The name of the watched root the source was found under (nil: queued before roots had
+    /// names, or from outside every root): with `relativePath`, the file on any host.
+    public var rootName: String?
+    /// The source's path below its root, without a leading "/".
+    public var relativePath: String?
     public var sha256: String
     public var size: Int64
     /// Seconds since 1970 of the source's modification when it was enqueued.
@@ -40,6 +47,8 @@ public struct Job: Sendable, Codable, Equatable {
     init(_ row: Row) {
         id = row.int64("id") ?? 0
         sourcePath = row.string("source_path") ?? ""
+        rootName = row.string("root_name")
+        relativePath = row.string("relative_path")
         sha256 = row.string("sha256") ?? ""
         size = row.int64("size") ?? 0
         mtime = row.double("mtime") ?? 0
@@ -71,14 +80,21 @@ public struct Job: Sendable, Codable, Equatable {
 /// What the watcher (or `enhance-ctl enqueue`) knows about a file it wants enhanced.
 public struct JobSubmission: Sendable, Equatable {
     public var sourcePath: String
+    /// The root the file was found under and its path below it (see `Job.rootName`): on a
+    /// shared queue, the identity of "this very file" across hosts.
+    public var rootName: String?
+    public var relativePath: String?
     public var sha256: String
     public var size: Int64
     public var mtime: Double
     public var modelID: String
     public var paramsKey: String
 
-    public init(sourcePath: String, sha256: String, size: Int64, mtime: Double, modelID: String, paramsKey: String) {
+    public init(sourcePath: String, rootName: String? = nil, relativePath: String? = nil, sha256: String,
+                size: Int64, mtime: Double, modelID: String, paramsKey: String) {
         self.sourcePath = sourcePath
+        self.rootName = rootName
+        self.relativePath = relativePath
         self.sha256 = sha256
         self.size = size
         self.mtime = mtime
@@ -91,7 +107,8 @@ public struct JobSubmission: Sendable, Equatable {
 public enum EnqueueOutcome: Sendable, Equatable {
     /// A new job, waiting for a worker.
     case queued(Job)
-    /// This very file (path and content) with this model and parameters is already a job.
+    /// This very file (root and relative path, else absolute path; and content) with this model
+    /// and parameters is already a job.
     case known(Job)
     /// Same content as another job's source: recorded as skipped, pointing at `original`.
     case duplicate(Job, original: Job)

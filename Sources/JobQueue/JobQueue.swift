@@ -81,14 +81,18 @@ public final class JobQueue: JobStore, @unchecked Sendable {
 
     // MARK: Adding work
 
-    /// The job for this path when its size and mtime are unchanged under the same model and
-    /// parameters: lets rescans skip hashing files they have already seen.
-    public func knownJob(sourcePath: String, size: Int64, mtime: Double, modelID: String, paramsKey: String) throws -> Job? {
-        try locked {
+    /// The job for this file (see `SourceIdentity`) when its size and mtime are unchanged under
+    /// the same model and parameters: lets rescans skip hashing files they have already seen.
+    public func knownJob(sourcePath: String, rootName: String?, relativePath: String?, size: Int64, mtime: Double,
+                         modelID: String, paramsKey: String) throws -> Job? {
+        var arguments: [SQLValue] = []
+        let file = SourceIdentity(sourcePath: sourcePath, rootName: rootName, relativePath: relativePath)
+            .condition { arguments.append($0); return "?" }
+        return try locked {
             try connection.run("""
-                SELECT * FROM jobs WHERE source_path = ? AND size = ? AND mtime = ? AND model_id = ? AND params_key = ?
+                SELECT * FROM jobs WHERE \(file) AND size = ? AND mtime = ? AND model_id = ? AND params_key = ?
                 ORDER BY id DESC LIMIT 1
-                """, [sourcePath.sqlValue, size.sqlValue, mtime.sqlValue, modelID.sqlValue, paramsKey.sqlValue])
+                """, arguments + [size.sqlValue, mtime.sqlValue, modelID.sqlValue, paramsKey.sqlValue])
                 .first.map(Job.init)
         }
     }
@@ -100,24 +104,27 @@ public final class JobQueue: JobStore, @unchecked Sendable {
     }
 
     /// Records a file to enhance. The same content (sha256) under the same model and parameters
-    /// is enhanced once: another path with that content becomes a `skipped` duplicate, and the
-    /// same path again changes nothing.
+    /// is enhanced once: another file with that content becomes a `skipped` duplicate, and the
+    /// same file again (by root and relative path, else by path: `SourceIdentity`) changes
+    /// nothing.
     @discardableResult
     public func enqueue(_ s: JobSubmission, now: Double = JobQueue.now()) throws -> EnqueueOutcome {
-        try locked {
+        var fileArguments: [SQLValue] = []
+        let file = SourceIdentity(s).condition(orSamePath: true) { fileArguments.append($0); return "?" }
+        return try locked {
             try connection.transaction {
                 let content: [SQLValue] = [s.sha256.sqlValue, s.modelID.sqlValue, s.paramsKey.sqlValue]
                 if let row = try connection.run("""
-                    SELECT * FROM jobs WHERE sha256 = ? AND model_id = ? AND params_key = ? AND source_path = ?
-                    """, content + [s.sourcePath.sqlValue]).first {
+                    SELECT * FROM jobs WHERE sha256 = ? AND model_id = ? AND params_key = ? AND \(file)
+                    """, content + fileArguments).first {
                     let known = Job(row)
-                    // The path held this content once, then other content (cup → fur → cup):
+                    // The file held this content once, then other content (cup → fur → cup):
                     // the output now describes the other content, so this job runs again. "The
-                    // path's current job" is the one touched last: every queueing, requeueing
+                    // file's current job" is the one touched last: every queueing, requeueing
                     // and finishing updates `updated_at`.
                     let newer = try connection.run("""
-                        SELECT 1 FROM jobs WHERE source_path = ? AND id != ? AND updated_at >= ? LIMIT 1
-                        """, [s.sourcePath.sqlValue, known.id.sqlValue, known.updatedAt.sqlValue])
+                        SELECT 1 FROM jobs WHERE \(file) AND id != ? AND updated_at >= ? LIMIT 1
+                        """, fileArguments + [known.id.sqlValue, known.updatedAt.sqlValue])
                     guard !newer.isEmpty, [.done, .failed, .skipped].contains(known.state) else { return .known(known) }
                     let requeued = try connection.run("""
                         UPDATE jobs SET state = 'queued', attempts = 0, not_before = 0, duplicate_of = NULL,
@@ -135,10 +142,10 @@ public final class JobQueue: JobStore, @unchecked Sendable {
                 let state: JobState = original == nil ? .queued : .skipped
                 let reason = original.map { "same content as job \($0.id) (\($0.sourcePath))" }
                 let row = try connection.run("""
-                    INSERT INTO jobs (source_path, sha256, size, mtime, model_id, params_key, state, last_error,
-                                      duplicate_of, created_at, updated_at, finished_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
-                    """, [s.sourcePath.sqlValue, s.sha256.sqlValue, s.size.sqlValue, s.mtime.sqlValue,
+                    INSERT INTO jobs (source_path, root_name, relative_path, sha256, size, mtime, model_id, params_key,
+                                      state, last_error, duplicate_of, created_at, updated_at, finished_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+                    """, [s.sourcePath.sqlValue, s.rootName.sqlValue, s.relativePath.sqlValue, s.sha256.sqlValue, s.size.sqlValue, s.mtime.sqlValue,
                           s.modelID.sqlValue, s.paramsKey.sqlValue, state.rawValue.sqlValue, reason.sqlValue,
                           original?.id.sqlValue ?? .null, now.sqlValue, now.sqlValue,
                           original == nil ? .null : now.sqlValue])
@@ -152,16 +159,20 @@ public final class JobQueue: JobStore, @unchecked Sendable {
     // MARK: Working
 
     /// Takes the oldest ready job for `owner` until `now + lease`, counting an attempt; nil when
-    /// nothing is ready or the queue is paused.
-    public func claim(owner: String, lease: Double, now: Double = JobQueue.now()) throws -> Job? {
-        try locked {
+    /// nothing is ready or the queue is paused. `roots`: only jobs of these roots (and jobs
+    /// without a root); nil: any job.
+    public func claim(owner: String, lease: Double, roots: [String]?, now: Double) throws -> Job? {
+        var rootArguments: [SQLValue] = []
+        let filter = SourceIdentity.claimFilter(roots: roots) { rootArguments.append($0); return "?" }
+        return try locked {
             try connection.run("""
                 UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?, lease_expiry = ?,
                                 progress = 0, started_at = ?, updated_at = ?
-                WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ? ORDER BY not_before, id LIMIT 1)
+                WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ?\(filter)
+                            ORDER BY not_before, id LIMIT 1)
                   AND (SELECT paused FROM control WHERE id = 1) = 0
                 RETURNING *
-                """, [owner.sqlValue, (now + lease).sqlValue, now.sqlValue, now.sqlValue, now.sqlValue])
+                """, [owner.sqlValue, (now + lease).sqlValue, now.sqlValue, now.sqlValue, now.sqlValue] + rootArguments)
                 .first.map(Job.init)
         }
     }

@@ -20,7 +20,10 @@ public protocol JobStore: AnyObject, Sendable {
     func checkpoint() throws
 
     // Adding work
-    func knownJob(sourcePath: String, size: Int64, mtime: Double, modelID: String, paramsKey: String) throws -> Job?
+    /// The job of this file (its root and relative path when given, else its path: see
+    /// `Job.rootName`) at this size and mtime, under this model and parameters.
+    func knownJob(sourcePath: String, rootName: String?, relativePath: String?, size: Int64, mtime: Double,
+                  modelID: String, paramsKey: String) throws -> Job?
     func isOutput(path: String) throws -> Bool
     @discardableResult
     func enqueue(_ submission: JobSubmission, now: Double) throws -> EnqueueOutcome
@@ -29,7 +32,8 @@ public protocol JobStore: AnyObject, Sendable {
                         now: Double) throws -> Job?
 
     // Working
-    func claim(owner: String, lease: Double, now: Double) throws -> Job?
+    /// `roots`: take only jobs of these root names, or without a root (nil: any job).
+    func claim(owner: String, lease: Double, roots: [String]?, now: Double) throws -> Job?
     @discardableResult
     func renew(id: Int64, owner: String, lease: Double, progress: Double, now: Double) throws -> Bool
     @discardableResult
@@ -96,8 +100,15 @@ extension JobStore {
         try recordRejected(sourcePath: sourcePath, reason: reason, modelID: modelID, paramsKey: paramsKey,
                            now: JobQueue.now())
     }
-    public func claim(owner: String, lease: Double) throws -> Job? {
-        try claim(owner: owner, lease: lease, now: JobQueue.now())
+    public func knownJob(sourcePath: String, size: Int64, mtime: Double, modelID: String, paramsKey: String) throws -> Job? {
+        try knownJob(sourcePath: sourcePath, rootName: nil, relativePath: nil, size: size, mtime: mtime,
+                     modelID: modelID, paramsKey: paramsKey)
+    }
+    public func claim(owner: String, lease: Double, roots: [String]? = nil) throws -> Job? {
+        try claim(owner: owner, lease: lease, roots: roots, now: JobQueue.now())
+    }
+    public func claim(owner: String, lease: Double, now: Double) throws -> Job? {
+        try claim(owner: owner, lease: lease, roots: nil, now: now)
     }
     @discardableResult
     public func renew(id: Int64, owner: String, lease: Double, progress: Double) throws -> Bool {

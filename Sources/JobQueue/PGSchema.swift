@@ -59,6 +59,15 @@ enum PGSchema {
             threads      integer          NOT NULL
         );
         """,
+        // 2 (SQLite's 5): the root a source was found under, by name, and its path below it,
+        // so that nodes mounting the share at different places resolve every job.
+        """
+        ALTER TABLE jobs ADD COLUMN root_name text;
+        ALTER TABLE jobs ADD COLUMN relative_path text;
+        CREATE UNIQUE INDEX jobs_root_identity ON jobs (sha256, model_id, params_key, root_name, relative_path)
+            WHERE root_name IS NOT NULL;
+        CREATE INDEX jobs_root ON jobs (root_name, relative_path);
+        """,
     ]
 
     static var currentVersion: Int { migrations.count }

@@ -98,13 +98,16 @@ public final class PostgreSQLQueue: JobStore, @unchecked Sendable {
 
     // MARK: Adding work
 
-    public func knownJob(sourcePath: String, size: Int64, mtime: Double, modelID: String, paramsKey: String) throws -> Job? {
-        try perform {
+    public func knownJob(sourcePath: String, rootName: String?, relativePath: String?, size: Int64, mtime: Double,
+                         modelID: String, paramsKey: String) throws -> Job? {
+        var arguments: [SQLValue] = [size.sqlValue, mtime.sqlValue, modelID.sqlValue, paramsKey.sqlValue]
+        let file = SourceIdentity(sourcePath: sourcePath, rootName: rootName, relativePath: relativePath)
+            .condition { arguments.append($0); return "$\(arguments.count)" }
+        return try perform {
             try $0.run("""
-                SELECT * FROM jobs WHERE source_path = $1 AND size = $2 AND mtime = $3 AND model_id = $4 AND params_key = $5
+                SELECT * FROM jobs WHERE size = $1 AND mtime = $2 AND model_id = $3 AND params_key = $4 AND \(file)
                 ORDER BY id DESC LIMIT 1
-                """, [sourcePath.sqlValue, size.sqlValue, mtime.sqlValue, modelID.sqlValue, paramsKey.sqlValue])
-                .first.map(Job.init)
+                """, arguments).first.map(Job.init)
         }
     }
 
@@ -115,18 +118,26 @@ public final class PostgreSQLQueue: JobStore, @unchecked Sendable {
     /// `JobQueue.enqueue`'s rules, step for step, under an advisory lock on the content key:
     /// every enqueue of this content, from any node, runs after the one before has committed.
     public func enqueue(_ s: JobSubmission, now: Double) throws -> EnqueueOutcome {
-        try perform { c in
+        // This file's condition, its parameters after the content's three ($1…$3) in `sameFile`,
+        // and after id and time ($1, $2) in `newer`.
+        let content: [SQLValue] = [s.sha256.sqlValue, s.modelID.sqlValue, s.paramsKey.sqlValue]
+        var sameFile = content
+        let file = SourceIdentity(s).condition(orSamePath: true) { sameFile.append($0); return "$\(sameFile.count)" }
+        var newerArguments: [SQLValue] = [.null, .null]
+        let newerFile = SourceIdentity(s).condition(orSamePath: true) { newerArguments.append($0); return "$\(newerArguments.count)" }
+        return try perform { c in
             try c.transaction {
                 try c.run("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                           [[s.sha256, s.modelID, s.paramsKey].joined(separator: "\u{1f}").sqlValue])
-                let content: [SQLValue] = [s.sha256.sqlValue, s.modelID.sqlValue, s.paramsKey.sqlValue]
                 if let row = try c.run("""
-                    SELECT * FROM jobs WHERE sha256 = $1 AND model_id = $2 AND params_key = $3 AND source_path = $4
-                    """, content + [s.sourcePath.sqlValue]).first {
+                    SELECT * FROM jobs WHERE sha256 = $1 AND model_id = $2 AND params_key = $3 AND \(file)
+                    """, sameFile).first {
                     let known = Job(row)
+                    newerArguments[0] = known.id.sqlValue
+                    newerArguments[1] = known.updatedAt.sqlValue
                     let newer = try c.run("""
-                        SELECT 1 FROM jobs WHERE source_path = $1 AND id != $2 AND updated_at >= $3 LIMIT 1
-                        """, [s.sourcePath.sqlValue, known.id.sqlValue, known.updatedAt.sqlValue])
+                        SELECT 1 FROM jobs WHERE id != $1 AND updated_at >= $2 AND \(newerFile) LIMIT 1
+                        """, newerArguments)
                     guard !newer.isEmpty, [.done, .failed, .skipped].contains(known.state) else { return .known(known) }
                     let requeued = try c.run("""
                         UPDATE jobs SET state = 'queued', attempts = 0, not_before = 0, duplicate_of = NULL,
@@ -146,19 +157,23 @@ public final class PostgreSQLQueue: JobStore, @unchecked Sendable {
                 let reason = original.map { "same content as job \($0.id) (\($0.sourcePath))" }
                 let row = try c.run("""
                     INSERT INTO jobs (source_path, sha256, size, mtime, model_id, params_key, state, last_error,
-                                      duplicate_of, created_at, updated_at, finished_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                                      duplicate_of, created_at, updated_at, finished_at, root_name, relative_path)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                     ON CONFLICT DO NOTHING RETURNING *
                     """, [s.sourcePath.sqlValue, s.sha256.sqlValue, s.size.sqlValue, s.mtime.sqlValue,
                           s.modelID.sqlValue, s.paramsKey.sqlValue, state.rawValue.sqlValue, reason.sqlValue,
                           original?.id.sqlValue ?? .null, now.sqlValue, now.sqlValue,
-                          original == nil ? .null : now.sqlValue])
+                          original == nil ? .null : now.sqlValue, s.rootName.sqlValue, s.relativePath.sqlValue])
                 guard let inserted = row.first.map(Job.init) else {
-                    // Unreachable under the lock; said as the same file seen again if it happens.
-                    let existing = try c.run("""
-                        SELECT * FROM jobs WHERE sha256 = $1 AND model_id = $2 AND params_key = $3 AND source_path = $4
-                        """, content + [s.sourcePath.sqlValue])
-                    return .known(Job(existing[0]))
+                    // Unreachable under the lock (the lookup above covers both unique indexes);
+                    // said as the same file seen again if it happens, else as an error, not a crash.
+                    guard let existing = try c.run("""
+                        SELECT * FROM jobs WHERE sha256 = $1 AND model_id = $2 AND params_key = $3 AND \(file)
+                        """, sameFile).first else {
+                        throw PostgreSQLError(sqlstate: nil, message: "\(s.sourcePath): conflicts with a job the queue does not show",
+                                              context: location)
+                    }
+                    return .known(Job(existing))
                 }
                 if let original { return .duplicate(inserted, original: original) }
                 try notify(c)
@@ -183,16 +198,20 @@ public final class PostgreSQLQueue: JobStore, @unchecked Sendable {
     // MARK: Working
 
     /// One statement: the oldest ready job no other worker is claiming this instant.
-    public func claim(owner: String, lease: Double, now: Double) throws -> Job? {
-        try perform {
+    /// `roots`: the node's root names, so that it never takes a job it cannot open (a node
+    /// that does not mount every share leaves the others' jobs to the nodes that do).
+    public func claim(owner: String, lease: Double, roots: [String]?, now: Double) throws -> Job? {
+        var arguments: [SQLValue] = [owner.sqlValue, (now + lease).sqlValue, now.sqlValue]
+        let filter = SourceIdentity.claimFilter(roots: roots) { arguments.append($0); return "$\(arguments.count)" }
+        return try perform {
             try $0.run("""
                 UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_expiry = $2,
                                 progress = 0, started_at = $3, updated_at = $3
-                WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND not_before <= $3
+                WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND not_before <= $3\(filter)
                               AND (SELECT paused FROM control WHERE id = 1) = 0
                             ORDER BY not_before, id FOR UPDATE SKIP LOCKED LIMIT 1)
                 RETURNING *
-                """, [owner.sqlValue, (now + lease).sqlValue, now.sqlValue]).first.map(Job.init)
+                """, arguments).first.map(Job.init)
         }
     }
 

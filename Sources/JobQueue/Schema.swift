@@ -69,6 +69,17 @@ enum Schema {
         ALTER TABLE jobs ADD COLUMN model_name TEXT;
         ALTER TABLE jobs ADD COLUMN model_sha256 TEXT;
         """,
+        // 5: the watched root a source was found under (its name) and its path below it:
+        // hosts that mount one share at different places agree on these, not on absolute
+        // paths. NULL for older jobs, which keep being found by source_path. One job per
+        // content at one root-relative file, as jobs_identity is per absolute path.
+        """
+        ALTER TABLE jobs ADD COLUMN root_name TEXT;
+        ALTER TABLE jobs ADD COLUMN relative_path TEXT;
+        CREATE UNIQUE INDEX jobs_root_identity ON jobs (sha256, model_id, params_key, root_name, relative_path)
+            WHERE root_name IS NOT NULL;
+        CREATE INDEX jobs_root ON jobs (root_name, relative_path);
+        """,
     ]
 
     static var currentVersion: Int { migrations.count }

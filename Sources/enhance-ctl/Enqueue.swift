@@ -39,7 +39,7 @@ struct Enqueue: ParsableCommand {
                                    thresholds: c.degradedThresholds)
             let naming = c.naming
             let intake = SourceIntake(queue: queue, modelID: route.id, paramsKey: c.paramsKey,
-                                      rules: IgnoreRules(isOwnOutput: { naming.isOutputName($0) }))
+                                      rules: IgnoreRules(isOwnOutput: { naming.isOutputName($0) }), roots: c.rootMap)
             var problems = 0
             let files: [String]
             do {

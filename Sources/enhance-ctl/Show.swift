@@ -1,5 +1,6 @@
 /// `enhance-ctl show ID`: everything the queue knows about one job.
 import ArgumentParser
+import Common
 import Foundation
 import JobQueue
 
@@ -15,8 +16,17 @@ struct Show: ParsableCommand {
             guard let job = try options.openQueue().job(id: id) else { throw Failure("job \(id): no such job") }
             if json { return try printJSON(job) }
             let time = { (t: Double?) in t.map { Date(timeIntervalSince1970: $0).formatted(.iso8601) } ?? "-" }
+            // The source as this host reaches it (its path for the job's root), and where the
+            // job lies by root name, which every host agrees on.
+            var place: RootMap.Place?
+            if let root = job.rootName, let relative = job.relativePath { place = .init(rootName: root, relativePath: relative) }
+            let local = try place.flatMap { try options.configuration().rootMap.path(of: $0) }
             var rows: [(String, String)] = [
-                ("job", "\(job.id)"), ("state", job.state.rawValue), ("source", job.sourcePath),
+                ("job", "\(job.id)"), ("state", job.state.rawValue), ("source", local ?? job.sourcePath),
+            ]
+            if let place { rows.append(("root", "\(place.rootName): \(place.relativePath)")) }
+            if let local, local != job.sourcePath { rows.append(("queued as", job.sourcePath)) }
+            rows += [
                 ("sha256", job.sha256), ("size", "\(job.size) bytes"), ("model", job.modelID),
                 ("parameters", job.paramsKey), ("attempts", "\(job.attempts)"),
                 ("output", job.outputPath ?? "-"), ("created", time(job.createdAt)),

@@ -13,6 +13,8 @@ enum ConfigurationSummary {
         lines += [
 
             "watch.roots = [\(c.roots.map { "\"\($0)\"" }.joined(separator: ", "))]",
+            // Jobs store the root's name: the one fact hosts mounting a share differently share.
+            "# roots by name (jobs store the name): " + c.watchRoots.map { "\($0.name) = \($0.path)" }.joined(separator: ", "),
             "watch.settle_delay = \(c.settleDelay)",
             "watch.rescan_interval = \(c.rescanInterval)",
             "output.location = \"\(c.location.rawValue)\"",

@@ -24,11 +24,11 @@ final class JobQueueTests {
 
     @Test("a new database is at the latest schema version, in WAL mode, with an empty queue")
     func freshDatabase() throws {
-        #expect(try queue.schemaVersion() == 4)
+        #expect(try queue.schemaVersion() == 5)
         #expect(try queue.counts().values.allSatisfy { $0 == 0 })
         #expect(FileManager.default.fileExists(atPath: queue.path + "-wal"))
         // Reopening migrates nothing twice.
-        #expect(try JobQueue(path: queue.path).schemaVersion() == 4)
+        #expect(try JobQueue(path: queue.path).schemaVersion() == 5)
     }
 
     @Test("opening a missing database without create fails with a message naming it")
@@ -183,19 +183,22 @@ final class JobQueueTests {
         #expect(png.jpegQuality == nil && png.noiseSigma == 0.5)
     }
 
-    @Test("a database of schema 2 with a done job migrates to 4, the job kept, its estimates and model unknown")
+    @Test("a database of schema 2 with a done job migrates to the latest, the job kept, its estimates, model and root unknown")
     func migratesFromSchema2() throws {
         let a = try queue.enqueue(submission("/in/a.png", sha: "a"), now: 0).job
-        // Back to what version 2 was: the columns of migrations 3 and 4 dropped, the version lowered.
+        // Back to what version 2 was: the columns of migrations 3 to 5 dropped, the version lowered.
         let sqlite = try runCommand("/usr/bin/sqlite3", [queue.path, """
+            DROP INDEX jobs_root_identity; DROP INDEX jobs_root;
+            ALTER TABLE jobs DROP COLUMN root_name; ALTER TABLE jobs DROP COLUMN relative_path;
             ALTER TABLE jobs DROP COLUMN jpeg_quality; ALTER TABLE jobs DROP COLUMN noise_sigma;
             ALTER TABLE jobs DROP COLUMN model_name; ALTER TABLE jobs DROP COLUMN model_sha256; PRAGMA user_version = 2;
             """])
         #expect(sqlite.status == 0, "\(sqlite.stderr)")
         let reopened = try JobQueue(path: queue.path)
-        #expect(try reopened.schemaVersion() == 4)
+        #expect(try reopened.schemaVersion() == 5)
         let job = try #require(try reopened.job(id: a.id))
         #expect(job.sourcePath == "/in/a.png" && job.jpegQuality == nil && job.noiseSigma == nil && job.modelName == nil)
+        #expect(job.rootName == nil && job.relativePath == nil, "an older job keeps being found by its path")
     }
 
     @Test("a done job records the model that enhanced it, apart from the route it was keyed by")

@@ -20,7 +20,7 @@ struct JobStoreConformanceTests {
     func fresh(_ backend: QueueBackend) throws {
         let (queue, reopen, directory) = try backend.makeQueue()
         defer { try? FileManager.default.removeItem(at: directory) }
-        #expect(try queue.schemaVersion() == (backend == .sqlite ? 4 : 1))
+        #expect(try queue.schemaVersion() == (backend == .sqlite ? 5 : 2))
         #expect(try queue.counts().values.allSatisfy { $0 == 0 })
         #expect(try !queue.isPaused())
         #expect(try reopen(node).schemaVersion() == queue.schemaVersion(), "opening again migrates nothing twice")
