@@ -34,6 +34,12 @@ struct ArchiveBench: ParsableCommand {
     @Option(help: "Largest photo in megapixels (the smallest is 0.03); 12 for a full camera range.")
     var maxMegapixels: Double = 2
 
+    @Option(help: "Tile side in input pixels (default: the daemon's), to compare tile geometries in one session.")
+    var tile: Int = Defaults.tile
+
+    @Option(help: "Tile overlap in input pixels (default: the daemon's).")
+    var overlap: Int = Defaults.overlap
+
     @Option(help: "Timed runs of the 256² speed measurement (median).")
     var speedRuns: Int = 3
 
@@ -50,6 +56,12 @@ struct ArchiveBench: ParsableCommand {
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
         guard maxMegapixels >= ArchiveSet.smallestMegapixels && maxMegapixels <= 100 else {
             throw ValidationError("--max-megapixels must be in [\(ArchiveSet.smallestMegapixels), 100]")
+        }
+        guard Defaults.tileRange.contains(tile) else {
+            throw ValidationError("--tile must be between \(Defaults.tileRange.lowerBound) and \(Defaults.tileRange.upperBound)")
+        }
+        guard Defaults.overlapRange(tile: tile).contains(overlap) else {
+            throw ValidationError("--overlap must be between 0 and \(Defaults.overlapRange(tile: tile).upperBound) with tile \(tile)")
         }
         guard speedRuns >= 1 else { throw ValidationError("--speed-runs must be at least 1") }
     }
@@ -77,6 +89,8 @@ struct ArchiveBench: ParsableCommand {
     struct Report: Codable {
         var seed: UInt64
         var threads: Int
+        var tile: Int
+        var overlap: Int
         var photos: [PhotoRow]
         var sizeClasses: [ClassRow]
         /// Seconds per stage, and each stage's share of the total.
@@ -174,6 +188,8 @@ struct ArchiveBench: ParsableCommand {
             try file.verify(size: job.size, mtimeSeconds: job.mtime)
             try JobPipeline.verifyContent(file, sha256: job.sha256, clock: clock)
             var options = UpscaleOptions()
+            options.tile = tile
+            options.overlap = overlap
             options.clock = clock
             options.provenance = Provenance(sourcePath: source, sourceSHA256: job.sha256, when: Date(),
                                             softwareAgent: "enhance-ctl bench archive \(Product.version)",
@@ -216,7 +232,7 @@ struct ArchiveBench: ParsableCommand {
         var stageSeconds = Dictionary(uniqueKeysWithValues: StageClock.Stage.allCases.map { ($0.rawValue, clock.seconds($0)) })
         // What no stage claims: the loop itself, opening files, building options.
         stageSeconds["other"] = max(0, total - clock.totalSeconds)
-        return Report(seed: seed, threads: threads, photos: rows, sizeClasses: classes, stageSeconds: stageSeconds,
+        return Report(seed: seed, threads: threads, tile: tile, overlap: overlap, photos: rows, sizeClasses: classes, stageSeconds: stageSeconds,
                       stageShares: stageSeconds.mapValues { $0 / total }, planHits: clock.planHits,
                       planMisses: clock.planMisses, totalSeconds: total, outputMegapixels: megapixels,
                       secondsPerOutputMegapixel: total / megapixels, speedSecondsPerOutputMegapixel: speed,
@@ -247,7 +263,7 @@ struct ArchiveBench: ParsableCommand {
             \(stages.render())
 
             plans: \(report.planHits) hits, \(report.planMisses) misses
-            archive: \(fixed(report.secondsPerOutputMegapixel, 3)) s/output MP over \(fixed(report.outputMegapixels, 1)) output MP (\(fixed(report.totalSeconds, 1)) s, \(report.threads) threads)
+            archive: \(fixed(report.secondsPerOutputMegapixel, 3)) s/output MP over \(fixed(report.outputMegapixels, 1)) output MP (\(fixed(report.totalSeconds, 1)) s, \(report.threads) threads, tile \(report.tile) overlap \(report.overlap))
             bench speed 256²: \(fixed(report.speedSecondsPerOutputMegapixel, 3)) s/output MP; ratio \(fixed(report.ratioToSpeed, 2))×
             load average: \(fixed(report.loadAverage[0], 1)) before, \(fixed(report.loadAverage[1], 1)) after
             """

@@ -60,10 +60,12 @@ struct ArchiveBenchTests {
         #expect(megapixels.max()! <= 0.32 && megapixels.max()! > 0.2)
     }
 
-    @Test("--json reports every photo, size classes, stage shares summing to 1, plan hits and misses, and the ratio to bench speed")
+    @Test("--json reports every photo, size classes, stage shares summing to 1, plan hits and misses, the tile geometry it ran and the ratio to bench speed")
     func reportShape() throws {
+        // Tiles of 128 (overlap 24): every photo of the set (at least 0.03 MP, 200×150) takes
+        // several tiles, which only the asked geometry gives (at the default 256 each is one).
         let result = try runCommand(ctl, ["bench", "archive", "--json", "--count", "3", "--max-megapixels", "0.04",
-                                          "--speed-runs", "1", "--threads", "2"],
+                                          "--speed-runs", "1", "--threads", "2", "--tile", "128", "--overlap", "24"],
                                     environment: ["ENHANCE_MODEL_DIR": TestEnvironment.modelDirectory])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -85,8 +87,9 @@ struct ArchiveBenchTests {
         #expect(abs(shares.values.reduce(0, +) - 1) < 1e-6, "\(shares)")
         #expect(shares["network"]! > 0 && shares["encode"]! > 0 && shares["hashing"]! > 0 && shares["fsync"]! > 0)
         let (hits, misses) = (try #require(report["planHits"] as? Int), try #require(report["planMisses"] as? Int))
-        #expect(misses >= 1 && hits + misses >= 3, "every photo runs at least one tile")
+        #expect(misses >= 1 && hits + misses >= 3 * 4, "every photo runs at least 2×2 tiles of 128")
         #expect(report["threads"] as? Int == 2)
+        #expect(report["tile"] as? Int == 128 && report["overlap"] as? Int == 24)
         #expect((report["loadAverage"] as? [Double])?.count == 2)
         let total = try #require(report["totalSeconds"] as? Double)
         let perMP = try #require(report["secondsPerOutputMegapixel"] as? Double)
