@@ -25,6 +25,7 @@ struct Evaluate: ParsableCommand {
             own quantization tables first, as upscale and the daemon do (below [model] \
             deblock_below_quality; here at any quality). Inputs that are not JPEG get no such rows.
 
+
             """ + DegradeOption.discussion)
 
     @Option(help: "Directory of HR photos (PNG/JPEG, searched recursively).")
