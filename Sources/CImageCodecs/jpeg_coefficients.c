@@ -99,6 +99,41 @@ static ic_status read_coefficients(coefficient_read *r, uint64_t max_pixels, ic_
     return IC_OK;
 }
 
+/* The whole operation under its setjmp, from r->file or, when `data` is given, from those
+ * bytes; releases `r` and, on failure, what `out` holds. */
+static ic_status read_whole(coefficient_read *r, const uint8_t *data, size_t length, uint64_t max_pixels,
+                            ic_jpeg_coefficients *out, ic_error *err) {
+    ic_status status;
+    r->fail.codec_status = IC_ERR_CORRUPT;
+    ic_jpeg_install_error_handlers(&r->err);
+    r->jpeg.err = &r->err;
+    r->jpeg.client_data = &r->fail;
+    if (setjmp(r->fail.jump)) {
+        status = r->fail.status;
+    } else {
+        r->created = 1;
+        jpeg_create_decompress(&r->jpeg);
+        if (data) jpeg_mem_src(&r->jpeg, data, (unsigned long)length);
+        else jpeg_stdio_src(&r->jpeg, r->file);
+        status = read_coefficients(r, max_pixels, out);
+    }
+    if (status != IC_OK) {
+        ic_report(&r->fail, err);
+        ic_jpeg_coefficients_free(out);
+    }
+    finish(r);
+    free(r);
+    return status;
+}
+
+/* Why anything else is refused, said the same for a file and for bytes. */
+static const char not_jpeg[] = "not a JPEG: only a JPEG's own quantization tables can guide deblocking";
+
+/* A JPEG starts with SOI (FF D8) and the next marker's FF. */
+static int is_jpeg(const uint8_t *magic, size_t length) {
+    return length >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF;
+}
+
 ic_status ic_jpeg_read_coefficients_fd(int fd, uint64_t max_pixels, ic_jpeg_coefficients *out, ic_error *err) {
     memset(out, 0, sizeof *out);
     coefficient_read *r = calloc(1, sizeof *r);
@@ -122,32 +157,31 @@ ic_status ic_jpeg_read_coefficients_fd(int fd, uint64_t max_pixels, ic_jpeg_coef
         ic_error_set(err, 0, "is empty");
         return IC_ERR_EMPTY;
     }
-    if (got < 3 || magic[0] != 0xFF || magic[1] != 0xD8 || magic[2] != 0xFF) {
+    if (!is_jpeg(magic, got)) {
         finish(r);
         free(r);
-        ic_error_set(err, 0, "not a JPEG: only a JPEG's own quantization tables can guide deblocking");
+        ic_error_set(err, 0, "%s", not_jpeg);
         return IC_ERR_UNSUPPORTED;
     }
     rewind(r->file);
+    return read_whole(r, NULL, 0, max_pixels, out, err);
+}
 
-    ic_status status;
-    r->fail.codec_status = IC_ERR_CORRUPT;
-    ic_jpeg_install_error_handlers(&r->err);
-    r->jpeg.err = &r->err;
-    r->jpeg.client_data = &r->fail;
-    if (setjmp(r->fail.jump)) {
-        status = r->fail.status;
-    } else {
-        r->created = 1;
-        jpeg_create_decompress(&r->jpeg);
-        jpeg_stdio_src(&r->jpeg, r->file);
-        status = read_coefficients(r, max_pixels, out);
+ic_status ic_jpeg_read_coefficients_memory(const uint8_t *data, size_t length, uint64_t max_pixels,
+                                           ic_jpeg_coefficients *out, ic_error *err) {
+    memset(out, 0, sizeof *out);
+    if (!data || length == 0) {
+        ic_error_set(err, 0, "is empty");
+        return IC_ERR_EMPTY;
     }
-    if (status != IC_OK) {
-        ic_report(&r->fail, err);
-        ic_jpeg_coefficients_free(out);
+    if (!is_jpeg(data, length)) {
+        ic_error_set(err, 0, "%s", not_jpeg);
+        return IC_ERR_UNSUPPORTED;
     }
-    finish(r);
-    free(r);
-    return status;
+    coefficient_read *r = calloc(1, sizeof *r);
+    if (!r) {
+        ic_error_set(err, ENOMEM, "out of memory");
+        return IC_ERR_OUT_OF_MEMORY;
+    }
+    return read_whole(r, data, length, max_pixels, out, err);
 }

@@ -21,9 +21,24 @@ public struct Degrader: Sendable {
     /// clean inputs are), and what a `clean` draw returns. Samples come back whole levels 0…255.
     public func degrade(highResolution hr: RGBImage, cleanLowResolution lr: RGBImage,
                         rng: inout SplitMix64) throws -> RGBImage {
+        try degradeKeepingJPEG(highResolution: hr, cleanLowResolution: lr, rng: &rng).image
+    }
+
+    /// `degrade`, with the same draws, and the bytes of the JPEG the result is the decoding of
+    /// — when its last stage that changed anything was a JPEG re-compression (nil otherwise):
+    /// the file a user would have, which `evaluate --deblock` deblocks as the product does.
+    public func degradeKeepingJPEG(highResolution hr: RGBImage, cleanLowResolution lr: RGBImage,
+                                   rng: inout SplitMix64) throws -> (image: RGBImage, jpeg: [UInt8]?) {
         let s = spec
         let (tw, th) = (hr.width / factor, hr.height / factor)
-        if s.clean > 0, rng.chance(s.clean) { return lr }
+        if s.clean > 0, rng.chance(s.clean) { return (lr, nil) }
+        // The latest JPEG and its decoding: still the input's file only if nothing after it
+        // changed a pixel, which comparing at the end says whatever stages ran.
+        var saved: (image: RGBImage, jpeg: [UInt8])?
+        func compress(_ x: RGBImage, _ j: DegradationSpec.JPEG) throws -> RGBImage {
+            saved = try JPEGCompression.compress(x, quality: rng.integer(j.quality))
+            return saved!.image
+        }
         var x: RGBImage
         if s.startsFromHighResolution {
             x = hr
@@ -37,7 +52,7 @@ public struct Degrader: Sendable {
             x = lr
         }
         if let n = s.noise { x = Self.addNoise(n, to: x, rng: &rng) }
-        if let j = s.jpeg, rng.chance(j.probability) { x = try JPEGCompression.apply(x, quality: rng.integer(j.quality)) }
+        if let j = s.jpeg, rng.chance(j.probability) { x = try compress(x, j) }
         if let b = s.blur2, rng.chance(b.probability) { x = Self.drawKernel(b, rng: &rng).apply(to: x) }
         if let r = s.resize2 {
             let scale = Self.drawScale(r, rng: &rng)
@@ -49,7 +64,7 @@ public struct Degrader: Sendable {
         // draws it): a photo resized after saving, or saved after resizing.
         let modes = s.resize2?.modeWeights ?? s.resize?.modeWeights ?? [1, 1, 1]
         let jpegFirst = rng.chance(0.5)
-        if jpegFirst, let j = s.jpeg2, rng.chance(j.probability) { x = try JPEGCompression.apply(x, quality: rng.integer(j.quality)) }
+        if jpegFirst, let j = s.jpeg2, rng.chance(j.probability) { x = try compress(x, j) }
         if (x.width, x.height) != (tw, th) {
             x = Resampler.resize(x, width: tw, height: th, mode: Self.drawMode(modes, rng: &rng))
         }
@@ -57,9 +72,9 @@ public struct Degrader: Sendable {
             let size = rng.odd(f.sizes)
             x = BlurKernel.sinc(size: size, cutoff: rng.uniform(Double.pi / 3...Double.pi)).apply(to: x)
         }
-        if !jpegFirst, let j = s.jpeg2, rng.chance(j.probability) { x = try JPEGCompression.apply(x, quality: rng.integer(j.quality)) }
+        if !jpegFirst, let j = s.jpeg2, rng.chance(j.probability) { x = try compress(x, j) }
         x.pixels = x.pixels.map { min(max($0, 0), 255).rounded(.toNearestOrEven) }
-        return x
+        return (x, saved.flatMap { $0.image == x ? $0.jpeg : nil })
     }
 
     /// BasicSR's `random_mixed_kernels` and the sinc alternative of Real-ESRGAN's dataset.

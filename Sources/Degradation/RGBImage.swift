@@ -13,6 +13,13 @@ public struct RGBImage: Sendable, Equatable {
         (self.width, self.height, self.pixels) = (width, height, pixels)
     }
 
+    /// From 8-bit samples, `channels` (1 or 3) per pixel; gray becomes RGB.
+    public init(width: Int, height: Int, samples: [UInt8], channels: Int) {
+        precondition(channels == 1 || channels == 3, "expected 1 or 3 channels")
+        let pixels = channels == 3 ? samples.map(Float.init) : samples.flatMap { [Float](repeating: Float($0), count: 3) }
+        self.init(width: width, height: height, pixels: pixels)
+    }
+
     /// Reads a PNG or JPEG; grey becomes RGB and alpha is dropped (training sees colour only).
     public static func load(path: String) throws -> RGBImage {
         let buffer = try PixelBuffer.load(path: path)

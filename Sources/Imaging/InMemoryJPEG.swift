@@ -17,7 +17,7 @@ public enum InMemoryJPEG {
     }
 
     /// The name errors carry: there is no file, so they say what the bytes were.
-    static let label = "(JPEG in memory)"
+    public static let label = "(JPEG in memory)"
 
     /// Compresses `samples` (`width × height × channels`, channels 1 or 3) at `quality` 1…100
     /// with libjpeg's defaults.

@@ -7,8 +7,8 @@ import CImageCodecs
 import Glibc
 #endif
 
-public struct JPEGCoefficients: Sendable {
-    public struct Component: Sendable {
+public struct JPEGCoefficients: Sendable, Equatable {
+    public struct Component: Sendable, Equatable {
         /// Samples of this component that cover the image (after subsampling).
         public var width: Int
         public var height: Int
@@ -45,9 +45,25 @@ public struct JPEGCoefficients: Sendable {
     /// Reads the JPEG open on `descriptor` from its first byte, through a dup that shares its
     /// offset (as `ImageReader(descriptor:)`: finish before another reader uses it).
     public init(descriptor: Int32, path: String, maxPixels: Int = ImageReader.defaultMaxPixels) throws(ImageError) {
+        try self.init(path: path) { raw, error in ic_jpeg_read_coefficients_fd(descriptor, UInt64(max(0, maxPixels)), &raw, &error) }
+    }
+
+    /// Reads a whole JPEG held in memory — one `InMemoryJPEG.encode` made, say; errors name it
+    /// `label`.
+    public init(bytes: [UInt8], label: String = InMemoryJPEG.label,
+                maxPixels: Int = ImageReader.defaultMaxPixels) throws(ImageError) {
+        try self.init(path: label) { raw, error in
+            bytes.withUnsafeBufferPointer {
+                ic_jpeg_read_coefficients_memory($0.baseAddress, $0.count, UInt64(max(0, maxPixels)), &raw, &error)
+            }
+        }
+    }
+
+    /// `read` fills the C side's arrays in one whole operation; this copies them out and frees them.
+    private init(path: String, read: (inout ic_jpeg_coefficients, inout ic_error) -> ic_status) throws(ImageError) {
         var raw = ic_jpeg_coefficients()
         var error = ic_error()
-        let status = ic_jpeg_read_coefficients_fd(descriptor, UInt64(max(0, maxPixels)), &raw, &error)
+        let status = read(&raw, &error)
         guard status == IC_OK else { throw ImageError(status: status, error: error, path: path) }
         defer { ic_jpeg_coefficients_free(&raw) }
         width = Int(raw.width)

@@ -1,12 +1,14 @@
 /// The contact sheet `evaluate --sheet` writes: one row per photo, the same square crop of the
 /// input (nearest-neighbour ×4, so its pixels show), bicubic, each model and the reference,
-/// side by side — where a person would rather look than read.
+/// side by side — where a person would rather look than read. With `--deblock` each of them
+/// but the reference is followed by its deblocked counterpart, blank for an input not JPEG.
 import Degradation
 import Imaging
 
 struct ContactSheet {
-    /// Per photo, HR-sized images in column order.
-    let rows: [[RGBImage]]
+    /// Per photo, HR-sized images in column order; the first (the input) is always there, nil
+    /// elsewhere is a blank tile.
+    let rows: [[RGBImage?]]
     /// The requested crop side (HR pixels, a multiple of 32).
     let side: Int
 
@@ -17,7 +19,7 @@ struct ContactSheet {
     /// The crop side used for every tile: `side`, or less when a photo is smaller, kept a
     /// multiple of 32 so the tiles show whole upscaled 8×8 JPEG blocks.
     var tileSide: Int {
-        rows.reduce(side) { s, row in min(s, (min(row[0].width, row[0].height) / 32) * 32) }
+        rows.reduce(side) { s, row in min(s, (min(row[0]?.width ?? 0, row[0]?.height ?? 0) / 32) * 32) }
     }
 
     /// The crop's top-left corner in a `width × height` photo: its centre, on the 32-px grid.
@@ -33,8 +35,10 @@ struct ContactSheet {
         let (g, width, height) = (Self.gap, columns * t + (columns + 1) * Self.gap, rows.count * t + (rows.count + 1) * Self.gap)
         var pixels = [Float](repeating: Self.gapLevel, count: width * height * 3)
         for (r, row) in rows.enumerated() {
-            let (ox, oy) = Self.origin(width: row[0].width, height: row[0].height, tile: t)
+            guard let first = row[0] else { continue }
+            let (ox, oy) = Self.origin(width: first.width, height: first.height, tile: t)
             for (c, image) in row.enumerated() {
+                guard let image else { continue }
                 let (x0, y0) = (g + c * (t + g), g + r * (t + g))
                 for y in 0..<t {
                     let from = ((oy + y) * image.width + ox) * 3, to = ((y0 + y) * width + x0) * 3

@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 import Degradation
+import Imaging
 
 @Suite("degradation pipeline")
 struct DegraderTests {
@@ -39,6 +40,38 @@ struct DegraderTests {
     @Test("without blur or resize stages the pipeline starts from the clean LR: jpeg:q=95 is that LR saved at q 95")
     func startsFromCleanLR() throws {
         #expect(try degraded("jpeg:q=95") == (try JPEGCompression.apply(lr, quality: 95)))
+    }
+
+    /// `degradeKeepingJPEG` of `spec` at (1, step, 0), checked to draw exactly as `degrade`
+    /// does: the same image and the generator left in the same state.
+    func keepingJPEG(_ spec: String, step: Int = 0) throws -> (image: RGBImage, jpeg: [UInt8]?) {
+        let degrader = Degrader(try DegradationSpec(parsing: spec))
+        var a = SplitMix64(seed: 1, step: step, index: 0), b = a
+        let plain = try degrader.degrade(highResolution: hr, cleanLowResolution: lr, rng: &a)
+        let kept = try degrader.degradeKeepingJPEG(highResolution: hr, cleanLowResolution: lr, rng: &b)
+        #expect(kept.image == plain)
+        #expect(a.next() == b.next())
+        return kept
+    }
+
+    @Test("keeping the JPEG draws as degrade does, and when JPEG is the last stage its bytes are a file that decodes to the input")
+    func keepsTheLastJPEG() throws {
+        let kept = try keepingJPEG("jpeg:q=30")
+        let jpeg = try #require(kept.jpeg)
+        let decoded = try InMemoryJPEG.decode(jpeg)
+        #expect(decoded.quality?.quality == 30)
+        #expect(RGBImage(width: decoded.width, height: decoded.height, samples: decoded.samples, channels: decoded.channels) == kept.image)
+    }
+
+    @Test("no JPEG bytes when there was no JPEG, when a later stage changed the pixels, or for a clean draw")
+    func noJPEGWhenNotLast() throws {
+        #expect(try keepingJPEG("noise:sigma=5").jpeg == nil)
+        #expect(try keepingJPEG("jpeg:q=30;noise2:sigma=5").jpeg == nil)
+        #expect(try keepingJPEG("jpeg:q=30;clean:p=1").jpeg == nil)
+        // Real-ESRGAN's order: in about half the draws the final resize and sinc come after the
+        // second JPEG, and then the input is no longer that file.
+        let kinds = try (0..<16).map { try keepingJPEG("realistic", step: $0).jpeg != nil }
+        #expect(kinds.contains(true) && kinds.contains(false))
     }
 
     @Test("clean:p=1 hands back the clean LR itself")

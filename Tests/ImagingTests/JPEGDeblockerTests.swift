@@ -166,6 +166,29 @@ struct JPEGDeblockerTests {
         expectFailure(.notFound, naming: scratch.file("gone.jpg")) { _ = try JPEGCoefficients(path: scratch.file("gone.jpg")) }
     }
 
+    @Test("a JPEG held in memory gives the very coefficients and tables the same bytes give from a file, and deblocks the same")
+    func fromMemory() throws {
+        let path = try saved(at: 30)
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let file = try JPEGCoefficients(path: path), memory = try JPEGCoefficients(bytes: bytes)
+        #expect(memory.components.count == 3 && memory.components[1].width == 64)
+        #expect(memory == file)
+        #expect(JPEGDeblocker.deblock(memory, iterations: 2) == JPEGDeblocker.deblock(file, iterations: 2))
+    }
+
+    @Test("bytes in memory that are not a JPEG, none, or a JPEG cut short each fail once, naming what they were")
+    func memoryRefusals() throws {
+        let png = expectFailure(.unsupportedFormat, naming: "the PNG") {
+            _ = try JPEGCoefficients(bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], label: "the PNG")
+        }
+        #expect(png?.description.contains("not a JPEG") == true, "\(String(describing: png))")
+        expectFailure(.empty, naming: InMemoryJPEG.label) { _ = try JPEGCoefficients(bytes: []) }
+        let whole = Array(try Data(contentsOf: URL(fileURLWithPath: try saved(at: 40))))
+        let cut = #expect(throws: ImageError.self) { _ = try JPEGCoefficients(bytes: Array(whole.prefix(whole.count / 2)), label: "half") }
+        #expect(cut.map { [.truncated, .corrupt].contains($0.kind) } == true, "\(String(describing: cut))")
+        #expect(cut?.description.hasPrefix("half: ") == true && cut?.description.contains("\n") == false)
+    }
+
     @Test("a deblocking reader serves the deblocked rows with the file's own header, metadata and tables")
     func reader() throws {
         let path = try saved(at: 30)

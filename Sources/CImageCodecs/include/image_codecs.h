@@ -182,6 +182,10 @@ typedef struct ic_jpeg_coefficients {
  * damaged one IC_ERR_CORRUPT or IC_ERR_TRUNCATED, as the decoder says it. On success free
  * the arrays with ic_jpeg_coefficients_free; on failure nothing is left to free. */
 ic_status ic_jpeg_read_coefficients_fd(int fd, uint64_t max_pixels, ic_jpeg_coefficients *out, ic_error *err);
+/* The same for a whole JPEG held in `length` bytes at `data` (e.g. one ic_jpeg_encode_memory
+ * made), which must stay valid for the call. */
+ic_status ic_jpeg_read_coefficients_memory(const uint8_t *data, size_t length, uint64_t max_pixels,
+                                           ic_jpeg_coefficients *out, ic_error *err);
 void ic_jpeg_coefficients_free(ic_jpeg_coefficients *coefficients);
 
 /* ---- Encoding ---------------------------------------------------------- */
