@@ -399,26 +399,9 @@ public final class JobQueue: JobStore, @unchecked Sendable {
     public func status(now: Double = JobQueue.now(), recentFailures: Int = 5) throws -> QueueStatus {
         try locked {
             try connection.transaction {
-                var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, 0) })
-                for row in try connection.run("SELECT state, count(*) AS n FROM jobs GROUP BY state") {
-                    counts[row.string("state") ?? "?"] = row.int("n")
+                try QueueStatus.read(now: now, recentFailures: recentFailures, placeholder: "?") {
+                    try connection.run($0, $1)
                 }
-                let paused = try connection.run("SELECT paused FROM control WHERE id = 1").first?.int("paused") == 1
-                let running = try connection.run("SELECT * FROM jobs WHERE state = 'running' ORDER BY started_at")
-                    .map(Job.init)
-                let hour = try connection.run("""
-                    SELECT count(*) AS n, coalesce(sum(output_pixels), 0) AS pixels FROM jobs
-                    WHERE state = 'done' AND finished_at >= ?
-                    """, [(now - 3600).sqlValue]).first
-                let oldest = try connection.run("SELECT min(created_at) AS t FROM jobs WHERE state = 'queued'")
-                    .first?.double("t")
-                let failures = try connection.run(
-                    "SELECT * FROM jobs WHERE state = 'failed' ORDER BY finished_at DESC, id DESC LIMIT ?",
-                    [recentFailures.sqlValue]).map(Job.init)
-                return QueueStatus(counts: counts, paused: paused, running: running,
-                                   doneLastHour: hour?.int("n") ?? 0,
-                                   outputPixelsLastHour: hour?.int64("pixels") ?? 0,
-                                   oldestQueuedAt: oldest, recentFailures: failures)
             }
         }
     }

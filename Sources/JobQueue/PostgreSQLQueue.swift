@@ -405,24 +405,9 @@ public final class PostgreSQLQueue: JobStore, @unchecked Sendable {
     public func status(now: Double, recentFailures: Int) throws -> QueueStatus {
         try perform { c in
             try c.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
-                var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, 0) })
-                for row in try c.run("SELECT state, count(*) AS n FROM jobs GROUP BY state") {
-                    counts[row.string("state") ?? "?"] = row.int("n")
+                try QueueStatus.read(now: now, recentFailures: recentFailures, placeholder: "$1") {
+                    try c.run($0, $1)
                 }
-                let paused = try c.run("SELECT paused FROM control WHERE id = 1").first?.int("paused") == 1
-                let running = try c.run("SELECT * FROM jobs WHERE state = 'running' ORDER BY started_at").map(Job.init)
-                let hour = try c.run("""
-                    SELECT count(*) AS n, coalesce(sum(output_pixels), 0) AS pixels FROM jobs
-                    WHERE state = 'done' AND finished_at >= $1
-                    """, [(now - 3600).sqlValue]).first
-                let oldest = try c.run("SELECT min(created_at) AS t FROM jobs WHERE state = 'queued'").first?.double("t")
-                let failures = try c.run(
-                    "SELECT * FROM jobs WHERE state = 'failed' ORDER BY finished_at DESC, id DESC LIMIT $1",
-                    [recentFailures.sqlValue]).map(Job.init)
-                return QueueStatus(counts: counts, paused: paused, running: running,
-                                   doneLastHour: hour?.int("n") ?? 0,
-                                   outputPixelsLastHour: hour?.int64("pixels") ?? 0,
-                                   oldestQueuedAt: oldest, recentFailures: failures)
             }
         }
     }
