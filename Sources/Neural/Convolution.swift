@@ -33,8 +33,11 @@ public final class Convolution: @unchecked Sendable {
                                  algorithm: .winograd)) != nil
     }
 
+    /// `rowPadding`, when given, pads the rows by that instead of `padding` (which then pads the
+    /// columns only): a band of rows streamed through the network brings its own rows above and
+    /// below, and only the image's left and right edges are zero padding.
     public init(engine: Engine, source: TensorDesc, destination: TensorDesc, kernel: Int,
-                padding: Int, stride: Int = 1, algorithm: Algorithm = .auto,
+                padding: Int, rowPadding: Int? = nil, stride: Int = 1, algorithm: Algorithm = .auto,
                 postOps: [PostOp] = []) throws {
         let n = source.dims[0], ic = source.dims[1], oc = destination.dims[1]
         precondition(destination.dims[0] == n, "batch mismatch")
@@ -46,7 +49,7 @@ public final class Convolution: @unchecked Sendable {
             var desc = dnnl_convolution_desc_t()
             var s = source.raw, w = weightsAny.raw, b = biasDesc.raw, d = destination.raw
             let strides = [Int64(stride), Int64(stride)]
-            let pad = [Int64(padding), Int64(padding)]
+            let pad = [Int64(rowPadding ?? padding), Int64(padding)]
             try check(dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, alg,
                                                          &s, &w, &b, &d, strides, pad, pad),
                       "describing \(what)")

@@ -30,13 +30,15 @@ final class Band {
     private let upsamplingImageRows: Range<Int>
     private let tailImageRows: Range<Int>
 
-    /// `lowUpsampled` is the first upsampling's output (256 channels at H×W, `blocked`, PReLU
-    /// applied); `outputs` the two upsampling output buffers; `reorder` makes (or reuses) the
-    /// reorder between two descriptors.
-    init(_ k: Int, geometry g: BandGeometry, lowUpsampled: Memory, upsamplingInput: Memory,
-         outputs: [Memory], tailInput: Memory, engine: Engine,
+    /// `lowUpsampled` is the first upsampling's output (256 channels, `blocked`, PReLU applied):
+    /// rows [lowFirstRow, lowFirstRow + lowRows) of it, the whole H rows unless the image is
+    /// streamed, and the rows this band reads among them; `outputs` the two upsampling output
+    /// buffers; `reorder` makes (or reuses) the reorder between two descriptors.
+    init(_ k: Int, geometry g: BandGeometry, lowUpsampled: Memory, lowFirstRow: Int = 0, lowRows: Int? = nil,
+         upsamplingInput: Memory, outputs: [Memory], tailInput: Memory, engine: Engine,
          reorder: (TensorDesc, TensorDesc) throws -> Reorder) throws {
         let (h, w, b, bb) = (g.lowHeight, g.lowWidth, g.upsampledRows, g.bandRows)
+        let lowRows = lowRows ?? h
         zRows = g.zRows(k)
         upsampled = outputs[k % 2]
         func move(_ dims: [Int], from source: Memory, _ sourceStrides: [Int], at sourceOffset: Int,
@@ -54,7 +56,8 @@ final class Band {
 
         // First shuffle: 2×-scale rows [kb − 1, kb + b + 1) of the input buffer; rows kb…kb+b−1
         // are whole low-resolution rows, the two halo rows are half rows.
-        let p0 = h * w * L, rv = (2 * w + 2) * L, qv = (b + 2) * rv
+        let p0 = lowRows * w * L, rv = (2 * w + 2) * L, qv = (b + 2) * rv
+        func lowOffset(_ row: Int) -> Int { (row - lowFirstRow) * w * L }
         let lowStrides = [2 * nb * p0, nb * p0, p0, 1, w * L, L]
         let inStrides = [rv, L, qv, 1, 2 * rv, 2 * L]
         let first = k * b - 1, end = min(k * b + b, 2 * h)
@@ -62,12 +65,12 @@ final class Band {
         upsamples = end > k * b
         var shuffleIn: [Move] = []
         if upsamples {
-            shuffleIn.append(try move(shuffled(rows: (end - k * b) / 2, columns: w), from: lowUpsampled, lowStrides, at: k * b / 2 * w * L,
+            shuffleIn.append(try move(shuffled(rows: (end - k * b) / 2, columns: w), from: lowUpsampled, lowStrides, at: lowOffset(k * b / 2),
                                       into: upsamplingInput, inStrides, at: rv + L))
         }
         // A half row: (j, cb, lane, x) of sub-row i.
         func halfRow(lowRow: Int, i: Int, bufferRow: Int) throws -> Move {
-            try move([2, nb, L, w], from: lowUpsampled, [nb * p0, p0, 1, L], at: i * 2 * nb * p0 + lowRow * w * L,
+            try move([2, nb, L, w], from: lowUpsampled, [nb * p0, p0, 1, L], at: i * 2 * nb * p0 + lowOffset(lowRow),
                      into: upsamplingInput, [L, qv, 1, 2 * L], at: bufferRow * rv + L)
         }
         if upsamples && first >= 0 { shuffleIn.append(try halfRow(lowRow: first / 2, i: 1, bufferRow: 0)) }

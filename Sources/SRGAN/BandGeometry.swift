@@ -31,6 +31,14 @@ struct BandGeometry {
         bandRows = 4 * ((rows + 4 * count - 1) / (4 * count))
     }
 
+    /// Bands of exactly `bandRows` (a multiple of 4), the last reaching past the image: a
+    /// streamed image (`StreamingPlan`) feeds its bands whole low-resolution rows at a fixed pace.
+    init(lowHeight: Int, lowWidth: Int, bandRows: Int) {
+        precondition(bandRows > 0 && bandRows % 4 == 0, "bands are whole low-resolution rows")
+        (self.lowHeight, self.lowWidth, self.bandRows) = (lowHeight, lowWidth, bandRows)
+        count = (4 * lowHeight + 2 + bandRows - 1) / bandRows
+    }
+
     /// Output size (4× scale).
     var height: Int { 4 * lowHeight }
     var width: Int { 4 * lowWidth }

@@ -51,6 +51,43 @@ public final class Generator: @unchecked Sendable {
                       planBudgetPixels: planBudgetPixels)
     }
 
+    /// The plan for streaming images of one width (`StreamingPlan`): only the latest width is
+    /// kept, as its rows for a wide photo are the most a worker holds.
+    private var streamingPlan: StreamingPlan?
+
+    func streamingPlan(width: Int) throws -> StreamingPlan {
+        if let plan = streamingPlan, plan.width == width {
+            planHits += 1
+            return plan
+        }
+        streamingPlan = nil
+        let start = DispatchTime.now().uptimeNanoseconds
+        let plan = try StreamingPlan(weights: weights, splitTail: splitTail, width: width, engine: engine,
+                                     algorithm: algorithm)
+        planCreationNanoseconds += DispatchTime.now().uptimeNanoseconds - start
+        planMisses += 1
+        streamingPlan = plan
+        return plan
+    }
+
+    /// Upscales an image `height` rows tall and `width` wide streamed through the network row by
+    /// row (see `StreamingPlan`): the same result as `run` on the whole image, in memory set by
+    /// the width alone. `read(n, buffer)` fills the next n input rows (n·width·3 floats, 0…255);
+    /// `write(n, buffer)` takes the next n output rows (n·4·width·3 floats, unclipped).
+    public func stream(height: Int, width: Int, read: (Int, UnsafeMutablePointer<Float>) throws -> Void,
+                       write: (Int, UnsafePointer<Float>) throws -> Void,
+                       progress: (Double) -> Void = { _ in }) throws {
+        try streamingPlan(width: width).run(height: height, read: read, write: write, progress: progress)
+    }
+
+    /// Activation and scratch bytes the streaming plan for this width holds.
+    public func streamingActivationBytes(width: Int) throws -> Int { try streamingPlan(width: width).activationBytes }
+
+    /// The oneDNN implementation behind each layer of the streaming plan for this width.
+    public func streamingImplementations(width: Int) throws -> [(layer: String, implementation: String)] {
+        try streamingPlan(width: width).implementations
+    }
+
     func plan(height: Int, width: Int) throws -> GeneratorPlan {
         if let index = plans.firstIndex(where: { $0.height == height && $0.width == width }) {
             let plan = plans.remove(at: index)
@@ -110,5 +147,8 @@ public final class Generator: @unchecked Sendable {
     public var cachedPlanCount: Int { plans.count }
 
     /// Drops cached plans (and their memory).
-    public func releasePlans() { plans.removeAll() }
+    public func releasePlans() {
+        plans.removeAll()
+        streamingPlan = nil
+    }
 }
