@@ -90,6 +90,7 @@ extension DaemonConfiguration {
                 }
                 config.background = color
             }
+            config.inference = try r.choice("model.inference") ?? config.inference
             config.tile = try r.integer("model.tile", in: Defaults.tileRange) ?? config.tile
             config.overlap = try r.integer("model.overlap", in: Defaults.overlapRange(tile: config.tile)) ?? config.overlap
             config.maxInputPixels = try r.integer("model.max_input_pixels", in: 1...Int(Int32.max)) ?? config.maxInputPixels

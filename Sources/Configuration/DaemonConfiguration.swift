@@ -60,6 +60,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var deblocking = Deblocking()
     /// The same defaults as `upscale` (Common's `Defaults`, chosen by measured fidelity
     /// against TensorFlow).
+    public var inference = Inference.rows
     public var tile = Defaults.tile
     public var overlap = Defaults.overlap
     public var maxInputPixels = Defaults.maxInputPixels

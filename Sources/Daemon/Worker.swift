@@ -143,6 +143,7 @@ final class Worker: @unchecked Sendable {
             StaleTemporaries.remove(in: plan.directory)
 
             var options = UpscaleOptions()
+            options.inference = c.inference
             options.tile = c.tile
             options.overlap = c.overlap
             options.jpegQuality = c.jpegQuality

@@ -16,6 +16,9 @@ public struct Provenance: Sendable, Equatable {
     public var scale: Int
     public var tile: Int
     public var overlap: Int
+    /// The network saw the image whole (streamed in rows, or one tile): `tile` and `overlap`
+    /// did not shape the result and are not recorded.
+    public var wholeImage = false
     /// Set when the network's ×`scale` result was resampled to another size (`[output] scale`,
     /// `max_side`, `max_pixels`): the final factor and size.
     public var resampled: Resampling?
@@ -55,7 +58,8 @@ public struct Provenance: Sendable, Equatable {
 
     /// The History event's `stEvt:parameters`.
     public var parameters: String {
-        "model \(modelName) (sha256 \(modelSHA256)); scale \(scale); tile \(tile); overlap \(overlap)"
+        "model \(modelName) (sha256 \(modelSHA256)); scale \(scale); "
+            + (wholeImage ? "whole image" : "tile \(tile); overlap \(overlap)")
             + (resampled.map {
                 "; resampled to \(String(format: "%.4g", $0.factor))× (\($0.width)×\($0.height), Lanczos-3)"
             } ?? "")

@@ -7,6 +7,9 @@ import SRGAN
 import Storage
 
 public struct UpscaleOptions: Sendable {
+    /// Rows (whole-image inference, streamed) or tiles of `tile` with `overlap`, for images
+    /// larger than one tile; an image that fits one tile runs whole either way.
+    public var inference = Inference.rows
     public var tile = TiledUpscaler.defaultTile
     public var overlap = TiledUpscaler.defaultOverlap
     public var maxPixels = ImageReader.defaultMaxPixels
@@ -117,6 +120,7 @@ public enum ImageUpscaler {
         }
         let networkSize = (width: info.width * scale, height: info.height * scale)
         var provenance = options.provenance
+        provenance?.wholeImage = options.inference == .rows
         if size != networkSize {
             provenance?.resampled = .init(width: size.width, height: size.height,
                                           factor: Double(size.width) / Double(info.width))
@@ -165,8 +169,9 @@ public enum ImageUpscaler {
         var source = ReaderRows(reader)
         var sink = WriterRows(writer, alpha: source.alpha, background: options.background, networkSize: networkSize)
         do {
-            try TiledUpscaler(tile: options.tile, overlap: options.overlap)
-                .run(generator, source: &source, sink: &sink, clock: clock, progress: progress)
+            var upscaler = TiledUpscaler(tile: options.tile, overlap: options.overlap)
+            upscaler.streams = options.inference == .rows
+            try upscaler.run(generator, source: &source, sink: &sink, clock: clock, progress: progress)
             try clock.measure(.encode) { () throws(ImageError) in try writer.finish() }
         } catch {
             writer.cancel()

@@ -16,7 +16,7 @@ public protocol RowSink {
     mutating func writeRows(_ count: Int, from buffer: UnsafeBufferPointer<Float>) throws
 }
 
-/// Tiled ×4 inference with feathered blending.
+/// ×4 inference of a whole image: streamed row by row, or in tiles with feathered blending.
 ///
 /// Works one row of tiles at a time. It keeps only the input rows the current tile row needs and
 /// an accumulator of the output rows that tile row touches; output rows that no later tile can
@@ -25,6 +25,11 @@ public protocol RowSink {
 public struct TiledUpscaler {
     public var tile: Int
     public var overlap: Int
+    /// Whether an image larger than one tile is streamed through the network row by row
+    /// (`Generator.stream`: every pixel computed once, whole-image inference exactly) rather
+    /// than cut into overlapping tiles. Tiles stay for comparison (`bench archive --tiles`)
+    /// and for their own tests.
+    public var streams = true
 
     /// The defaults, with the measurements behind them, live in `Common.Defaults`.
     public static let defaultTile = Defaults.tile
@@ -55,6 +60,10 @@ public struct TiledUpscaler {
         let columns = TileAxis(extent: width, tile: tile, overlap: overlap)
         let (th, tw) = (rows.length, columns.length)
         let outWidth = width * s
+        if streams && (rows.starts.count > 1 || columns.starts.count > 1) {
+            try stream(generator, source: &source, sink: &sink, clock: clock, progress: progress)
+            return
+        }
 
         // Input rows [inputStart, inputStart + inputRows) are held in `input`.
         var input = [Float](repeating: 0, count: th * width * 3)
@@ -164,5 +173,32 @@ public struct TiledUpscaler {
             outputStart = finalEnd
             clock.add(.blending, nanoseconds: DispatchTime.now().uptimeNanoseconds - shiftStart)
         }
+    }
+
+    /// The image through `Generator.stream`: rows are read and written as the network needs and
+    /// finishes them; the stage clock gets decode and encode from inside, the rest as network.
+    private func stream<Source: RowSource, Sink: RowSink>(
+        _ generator: Generator, source: inout Source, sink: inout Sink, clock: StageClock,
+        progress: (Double) -> Void
+    ) throws {
+        let (width, height) = (source.width, source.height)
+        let outRowFloats = width * Generator.scale * 3
+        var decode: UInt64 = 0, encode: UInt64 = 0
+        let start = DispatchTime.now().uptimeNanoseconds, creation = generator.planCreationNanoseconds
+        try generator.stream(height: height, width: width, read: { count, buffer in
+            let t = DispatchTime.now().uptimeNanoseconds
+            try source.readRows(count, into: UnsafeMutableBufferPointer(start: buffer, count: count * width * 3))
+            decode += DispatchTime.now().uptimeNanoseconds - t
+        }, write: { count, buffer in
+            let t = DispatchTime.now().uptimeNanoseconds
+            try sink.writeRows(count, from: UnsafeBufferPointer(start: buffer, count: count * outRowFloats))
+            encode += DispatchTime.now().uptimeNanoseconds - t
+        }, progress: progress)
+        let total = DispatchTime.now().uptimeNanoseconds - start
+        let planning = generator.planCreationNanoseconds - creation
+        clock.add(.decode, nanoseconds: decode)
+        clock.add(.encode, nanoseconds: encode)
+        clock.add(.planCreation, nanoseconds: planning)
+        clock.add(.network, nanoseconds: total - decode - encode - planning)
     }
 }

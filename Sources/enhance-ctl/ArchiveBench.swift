@@ -34,6 +34,9 @@ struct ArchiveBench: ParsableCommand {
     @Option(help: "Largest photo in megapixels (the smallest is 0.03); 12 for a full camera range.")
     var maxMegapixels: Double = 2
 
+    @Option(help: "rows (the daemon's default: whole-image inference streamed in rows) or tiles, to compare the two in one session.")
+    var inference: Inference = .rows
+
     @Option(help: "Tile side in input pixels (default: the daemon's), to compare tile geometries in one session.")
     var tile: Int = Defaults.tile
 
@@ -89,6 +92,7 @@ struct ArchiveBench: ParsableCommand {
     struct Report: Codable {
         var seed: UInt64
         var threads: Int
+        var inference: String
         var tile: Int
         var overlap: Int
         var photos: [PhotoRow]
@@ -188,6 +192,7 @@ struct ArchiveBench: ParsableCommand {
             try file.verify(size: job.size, mtimeSeconds: job.mtime)
             try JobPipeline.verifyContent(file, sha256: job.sha256, clock: clock)
             var options = UpscaleOptions()
+            options.inference = inference
             options.tile = tile
             options.overlap = overlap
             options.clock = clock
@@ -232,7 +237,7 @@ struct ArchiveBench: ParsableCommand {
         var stageSeconds = Dictionary(uniqueKeysWithValues: StageClock.Stage.allCases.map { ($0.rawValue, clock.seconds($0)) })
         // What no stage claims: the loop itself, opening files, building options.
         stageSeconds["other"] = max(0, total - clock.totalSeconds)
-        return Report(seed: seed, threads: threads, tile: tile, overlap: overlap, photos: rows, sizeClasses: classes, stageSeconds: stageSeconds,
+        return Report(seed: seed, threads: threads, inference: inference.rawValue, tile: tile, overlap: overlap, photos: rows, sizeClasses: classes, stageSeconds: stageSeconds,
                       stageShares: stageSeconds.mapValues { $0 / total }, planHits: clock.planHits,
                       planMisses: clock.planMisses, totalSeconds: total, outputMegapixels: megapixels,
                       secondsPerOutputMegapixel: total / megapixels, speedSecondsPerOutputMegapixel: speed,
@@ -263,7 +268,7 @@ struct ArchiveBench: ParsableCommand {
             \(stages.render())
 
             plans: \(report.planHits) hits, \(report.planMisses) misses
-            archive: \(fixed(report.secondsPerOutputMegapixel, 3)) s/output MP over \(fixed(report.outputMegapixels, 1)) output MP (\(fixed(report.totalSeconds, 1)) s, \(report.threads) threads, tile \(report.tile) overlap \(report.overlap))
+            archive: \(fixed(report.secondsPerOutputMegapixel, 3)) s/output MP over \(fixed(report.outputMegapixels, 1)) output MP (\(fixed(report.totalSeconds, 1)) s, \(report.threads) threads, \(report.inference == Inference.rows.rawValue ? "rows (images over tile \(report.tile))" : "tile \(report.tile) overlap \(report.overlap)"))
             bench speed 256²: \(fixed(report.speedSecondsPerOutputMegapixel, 3)) s/output MP; ratio \(fixed(report.ratioToSpeed, 2))×
             load average: \(fixed(report.loadAverage[0], 1)) before, \(fixed(report.loadAverage[1], 1)) after
             """

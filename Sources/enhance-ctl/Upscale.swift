@@ -24,7 +24,10 @@ struct Upscale: ParsableCommand {
 
     @OptionGroup var routeOptions: RouteOptions
 
-    @Option(help: "Tile size in input pixels; memory grows with its square.")
+    @Option(help: "How an image larger than one tile runs: rows (whole-image inference, memory grows with the width) or tiles (memory grows with the tile's square).")
+    var inference: Inference = .rows
+
+    @Option(help: "Tile size in input pixels: images up to it run whole; with --inference tiles, memory grows with its square.")
     var tile: Int = Defaults.tile
 
     @Option(help: "Overlap between neighbouring tiles, in input pixels.")
@@ -91,6 +94,7 @@ struct Upscale: ParsableCommand {
                 options.provenance?.inputJPEGQuality = estimate?.jpegQuality
                 options.provenance?.inputNoiseSigma = estimate?.noiseSigma
             }
+            options.inference = inference
             options.tile = tile
             options.overlap = overlap
             options.jpegQuality = quality

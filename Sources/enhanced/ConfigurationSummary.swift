@@ -24,6 +24,7 @@ enum ConfigurationSummary {
             "output.jpeg_quality = \(c.jpegQuality)",
             "output.background = \"\(c.background)\"",
             "model.path = \"\(c.modelPath)\"",
+            "model.inference = \"\(c.inference.rawValue)\"",
             "model.tile = \(c.tile)",
             "model.overlap = \(c.overlap)",
             "model.max_input_pixels = \(c.maxInputPixels)",

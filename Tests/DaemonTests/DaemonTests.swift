@@ -75,7 +75,8 @@ struct DaemonTests {
         #expect(sidecar.contains("<stEvt:softwareAgent>enhanced 0.1.0</stEvt:softwareAgent>"))
         #expect(sidecar.contains("model srgan-gan (sha256 "))
         // A PNG has no JPEG quality; its noise σ is always measured.
-        #expect(sidecar.contains(/scale 4; tile 256; overlap 48; input noise σ \d+\.\d<\/stEvt:parameters>/))
+        // Rows are whole-image inference: no tile shaped the result, so none is recorded.
+        #expect(sidecar.contains(/scale 4; whole image; input noise σ \d+\.\d<\/stEvt:parameters>/))
         let embedded = String(decoding: try #require(try ImageReader(path: h.inbox + "/face.x4.png").metadata.xmp),
                               as: UTF8.self)
         let documentID = try #require(sidecar.firstMatch(of: /<xmpMM:DocumentID>([^<]+)</)?.1)

@@ -57,6 +57,14 @@ struct ProvenanceTests {
         #expect(p.parameters.hasSuffix("; overlap 48; input noise σ 2.1"), "\(p.parameters)")
     }
 
+    @Test("an output the network saw whole records no tile geometry")
+    func wholeImage() {
+        var p = provenance()
+        #expect(p.parameters.contains("; scale 4; tile 224; overlap 48"))
+        p.wholeImage = true
+        #expect(p.parameters.hasSuffix("; scale 4; whole image"), "\(p.parameters)")
+    }
+
     @Test("a packet made from nothing says when in MetadataDate and the event, and sets no CreateDate")
     func noCreateDate() throws {
         let parsed = try ParsedXML(packet(provenance()))

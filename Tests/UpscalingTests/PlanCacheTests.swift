@@ -55,19 +55,33 @@ struct PlanCacheTests {
     }
 
     /// What the stage clock counts for one photo and then the next, as a worker runs them.
-    func upscale(width: Int, height: Int, _ clock: StageClock) throws {
+    func upscale(width: Int, height: Int, _ clock: StageClock, streams: Bool = true) throws {
         var source = ArrayRows(width: width, height: height, values: [Float](repeating: 90, count: width * height * 3))
         var sink = ArrayRows(width: width * 4, height: height * 4, values: [])
-        try TiledUpscaler(tile: 64, overlap: 16).run(generator, source: &source, sink: &sink, clock: clock)
+        var upscaler = TiledUpscaler(tile: 64, overlap: 16)
+        upscaler.streams = streams
+        try upscaler.run(generator, source: &source, sink: &sink, clock: clock)
     }
 
     @Test("every tile of a photo runs on one plan, and a later photo whose tiles have the same size reuses it")
     func reusedAcrossPhotos() throws {
         let first = StageClock(), second = StageClock()
-        try upscale(width: 100, height: 100, first)   // 2×2 tiles of 58×58
+        try upscale(width: 100, height: 100, first, streams: false)   // 2×2 tiles of 58×58
         #expect((first.planHits, first.planMisses) == (3, 1))
-        try upscale(width: 99, height: 99, second)    // 2×2 tiles of 58×58 too
+        try upscale(width: 99, height: 99, second, streams: false)    // 2×2 tiles of 58×58 too
         #expect((second.planHits, second.planMisses) == (4, 0))
+        #expect(first.seconds(.network) > 0 && first.seconds(.planCreation) > 0 && second.seconds(.planCreation) == 0)
+    }
+
+    @Test("a streamed photo runs on its width's plan, which a later photo of that width and any height reuses")
+    func streamedReusedAcrossPhotos() throws {
+        let first = StageClock(), second = StageClock(), third = StageClock()
+        try upscale(width: 100, height: 100, first)
+        #expect((first.planHits, first.planMisses) == (0, 1))
+        try upscale(width: 100, height: 70, second)
+        #expect((second.planHits, second.planMisses) == (1, 0))
+        try upscale(width: 99, height: 100, third)
+        #expect((third.planHits, third.planMisses) == (0, 1))
         #expect(first.seconds(.network) > 0 && first.seconds(.planCreation) > 0 && second.seconds(.planCreation) == 0)
     }
 }

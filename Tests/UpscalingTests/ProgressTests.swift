@@ -26,16 +26,21 @@ struct ProgressTests {
         #expect(sink.values.count == width * 4 * height * 4 * 3)
     }
 
-    @Test("several tiles: the fractions still only grow, through every tile, to 1")
+    @Test("several tiles, or streamed rows: the fractions still only grow, through every tile or step, to 1")
     func severalTiles() throws {
         let generator = try Generator(contentsOf: TestEnvironment.model("srgan-gan.safetensors"), threads: 1)
         let (width, height) = (72, 40)
-        var source = ArrayRows(width: width, height: height, values: [Float](repeating: 100, count: width * height * 3))
-        var sink = ArrayRows(width: width * 4, height: height * 4, values: [])
-        var fractions: [Double] = []
-        try TiledUpscaler(tile: 40, overlap: 8).run(generator, source: &source, sink: &sink) { fractions.append($0) }
-        #expect(fractions.last == 1)
-        #expect(zip(fractions, fractions.dropFirst()).allSatisfy { $0 <= $1 }, "\(fractions)")
-        #expect(fractions.filter { $0 > 0 && $0 < 0.5 }.count >= 10)
+        let source = ArrayRows(width: width, height: height, values: [Float](repeating: 100, count: width * height * 3))
+        let sink = ArrayRows(width: width * 4, height: height * 4, values: [])
+        var upscaler = TiledUpscaler(tile: 40, overlap: 8)
+        for streams in [false, true] {
+            upscaler.streams = streams
+            var fractions: [Double] = []
+            var source = source, sink = sink
+            try upscaler.run(generator, source: &source, sink: &sink) { fractions.append($0) }
+            #expect(fractions.last == 1)
+            #expect(zip(fractions, fractions.dropFirst()).allSatisfy { $0 <= $1 }, "\(fractions)")
+            #expect(fractions.filter { $0 > 0 && $0 < 0.5 }.count >= 10, "streams: \(streams)")
+        }
     }
 }

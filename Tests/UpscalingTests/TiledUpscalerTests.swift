@@ -73,7 +73,9 @@ struct TiledUpscalerTests {
         let values = crop(width: w)
         let whole = quantize(try generator.run(values, height: h, width: w))
         generator.releasePlans()
-        let pieces = quantize(try tiled(TiledUpscaler(tile: tile, overlap: overlap), values, width: w, height: h))
+        var upscaler = TiledUpscaler(tile: tile, overlap: overlap)
+        upscaler.streams = false
+        let pieces = quantize(try tiled(upscaler, values, width: w, height: h))
         var beyondOne = 0, largest = 0
         for i in whole.indices {
             let d = abs(Int(whole[i]) - Int(pieces[i]))
@@ -83,6 +85,16 @@ struct TiledUpscalerTests {
         let share = Double(beyondOne) / Double(whole.count)
         #expect(share <= 0.001, "\(beyondOne) of \(whole.count) values differ by more than 1")
         #expect(largest <= 2, "largest difference \(largest)")
+    }
+
+    @Test("by default a photo larger than a tile is streamed: whole-image inference to float rounding")
+    func streamsLargePhotos() throws {
+        let (w, h) = (2 * TiledUpscaler.defaultTile - TiledUpscaler.defaultOverlap, photo.height)
+        let values = crop(width: w)
+        let whole = try generator.run(values, height: h, width: w)
+        generator.releasePlans()
+        let streamed = try tiled(TiledUpscaler(), values, width: w, height: h)
+        #expect(zip(whole, streamed).allSatisfy { abs($0 - $1) <= 0.05 })
     }
 
     @Test("images smaller than a tile, and one-pixel strips, come out 4× with the generator's values",
