@@ -61,6 +61,10 @@ public struct DegradationSpec: Sendable, Equatable, CustomStringConvertible {
     public var sinc: FinalSinc?
     /// Probability a crop keeps its clean bicubic LR (no degradation at all).
     public var clean = 0.0
+    /// A crop whose last change was a JPEG re-compression is deblocked within that JPEG's own
+    /// quantization tables (`JPEGDeblocker`), as the daemon deblocks a JPEG before the network:
+    /// a model tuned so learns the inputs it will be given. The token `deblock`, no keys.
+    public var deblock = false
 
     public init() {}
 
@@ -81,7 +85,7 @@ public struct DegradationSpec: Sendable, Equatable, CustomStringConvertible {
         }(),
     ]
 
-    static let stageNames = ["blur", "resize", "noise", "jpeg", "blur2", "resize2", "noise2", "jpeg2", "sinc", "clean"]
+    static let stageNames = ["blur", "resize", "noise", "jpeg", "blur2", "resize2", "noise2", "jpeg2", "sinc", "clean", "deblock"]
 
     /// Whether the pipeline works on the HR crop (blur or resize stages) rather than starting
     /// from the clean bicubic LR.
@@ -124,6 +128,9 @@ public struct DegradationSpec: Sendable, Equatable, CustomStringConvertible {
             }
             try apply(stage: name, keys: keys, spec: text)
         }
+        if deblock && jpeg == nil && jpeg2 == nil {
+            throw DegradationError(spec: text, "'deblock' needs a jpeg or jpeg2 stage: only a JPEG has tables to deblock within")
+        }
     }
 
     static var presetList: String { presets.keys.sorted().joined(separator: ", ") }
@@ -135,6 +142,7 @@ public struct DegradationSpec: Sendable, Equatable, CustomStringConvertible {
         noise2 = other.noise2 ?? noise2; jpeg2 = other.jpeg2 ?? jpeg2
         sinc = other.sinc ?? sinc
         if other.clean > 0 { clean = other.clean }
+        deblock = deblock || other.deblock
     }
 
     private mutating func apply(stage: String, keys: [(String, String)], spec: String) throws(DegradationError) {
@@ -210,6 +218,9 @@ public struct DegradationSpec: Sendable, Equatable, CustomStringConvertible {
                 }
             }
             if stage == "jpeg" { jpeg = j } else { jpeg2 = j }
+        case "deblock":
+            if let (key, _) = keys.first { throw reader.unknown(key, known: "none") }
+            deblock = true
         case "sinc":
             var s = sinc ?? FinalSinc()
             for (key, value) in keys {
@@ -263,6 +274,7 @@ public struct DegradationSpec: Sendable, Equatable, CustomStringConvertible {
         if let j = jpeg2 { jpegToken("jpeg2", j) }
         if let s = sinc { tokens.append("sinc:p=\(fmt(s.probability)),size=\(ri(s.sizes))") }
         if clean > 0 { tokens.append("clean:p=\(fmt(clean))") }
+        if deblock { tokens.append("deblock") }
         return tokens.joined(separator: ";")
     }
 
@@ -278,7 +290,10 @@ public struct DegradationSpec: Sendable, Equatable, CustomStringConvertible {
         s = DegradationSpec(); (s.noise, s.noise2) = (noise, noise2)
         if !s.isEmpty { out.append(("noise", s)) }
         s = DegradationSpec(); (s.jpeg, s.jpeg2) = (jpeg, jpeg2)
-        if !s.isEmpty { out.append(("jpeg", s)) }
+        if !s.isEmpty {
+            s.deblock = deblock
+            out.append(("jpeg", s))
+        }
         var whole = self
         whole.clean = 0
         if out.count > 1 { out.append(("all", whole)) }

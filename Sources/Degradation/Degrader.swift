@@ -7,6 +7,7 @@
 ///
 /// This file: the pipeline, in Real-ESRGAN's order.
 import Foundation
+import Imaging
 
 public struct Degrader: Sendable {
     public let spec: DegradationSpec
@@ -74,7 +75,12 @@ public struct Degrader: Sendable {
         }
         if !jpegFirst, let j = s.jpeg2, rng.chance(j.probability) { x = try compress(x, j) }
         x.pixels = x.pixels.map { min(max($0, 0), 255).rounded(.toNearestOrEven) }
-        return (x, saved.flatMap { $0.image == x ? $0.jpeg : nil })
+        guard let jpeg = saved.flatMap({ $0.image == x ? $0.jpeg : nil }) else { return (x, nil) }
+        guard s.deblock else { return (x, jpeg) }
+        // What the daemon hands the network for this file; no longer a JPEG's plain decoding.
+        let coefficients = try JPEGCoefficients(bytes: jpeg, label: "a degraded crop's JPEG")
+        return (RGBImage(width: coefficients.width, height: coefficients.height, samples: JPEGDeblocker.deblock(coefficients),
+                         channels: coefficients.components.count == 1 ? 1 : 3), nil)
     }
 
     /// BasicSR's `random_mixed_kernels` and the sinc alternative of Real-ESRGAN's dataset.

@@ -34,6 +34,9 @@ enum DegradeOption {
           jpeg, jpeg2    p=1  q=30-95
           sinc           p=0.8  size=7-21 (the final ringing filter)
           clean          p=0.1 (probability a crop keeps its clean LR)
+          deblock        (no keys) a crop whose last change was a JPEG is
+                         deblocked within its own tables, as the daemon
+                         deblocks a JPEG: 'realistic;deblock'
         Without blur or resize stages the pipeline starts from the clean
         bicubic LR. Example: 'jpeg:q=30-90,p=0.4;noise:p=0.3,sigma=0-8'.
         """

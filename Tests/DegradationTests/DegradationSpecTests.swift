@@ -29,7 +29,7 @@ struct DegradationSpecTests {
     }
 
     @Test("a spec's written form parses back to the same spec", arguments: ["realistic", "jpeg", "noise",
-          "blur:sigma=1-2,size=9,aniso=1,iso=0;jpeg:q=40;clean:p=0.3", "noise:sigma=5,gaussian=1,gray=0"])
+          "blur:sigma=1-2,size=9,aniso=1,iso=0;jpeg:q=40;clean:p=0.3", "noise:sigma=5,gaussian=1,gray=0", "realistic;deblock"])
     func roundTrip(text: String) throws {
         let s = try DegradationSpec(parsing: text)
         #expect(try DegradationSpec(parsing: s.description) == s)
@@ -43,7 +43,7 @@ struct DegradationSpecTests {
 
     @Test("each mistake is one error naming the spec and the one cause", arguments: [
         ("", "degradation spec '': empty (give a preset: jpeg, noise, realistic, or stages)"),
-        ("jpg", "degradation spec 'jpg': unknown stage 'jpg' (stages: blur, resize, noise, jpeg, blur2, resize2, noise2, jpeg2, sinc, clean; presets: jpeg, noise, realistic)"),
+        ("jpg", "degradation spec 'jpg': unknown stage 'jpg' (stages: blur, resize, noise, jpeg, blur2, resize2, noise2, jpeg2, sinc, clean, deblock; presets: jpeg, noise, realistic)"),
         ("jpeg:q=20-200", "degradation spec 'jpeg:q=20-200': jpeg q=20-200: outside 1-100"),
         ("jpeg:q=90-30", "degradation spec 'jpeg:q=90-30': jpeg q=90-30: the range's low end is above its high end"),
         ("noise:sigma", "degradation spec 'noise:sigma': 'sigma' in stage 'noise' is not key=value"),
@@ -51,6 +51,8 @@ struct DegradationSpecTests {
         ("blur:p=2", "degradation spec 'blur:p=2': blur p=2: a probability is a number 0-1"),
         ("blur:size=8", "degradation spec 'blur:size=8': blur size=8: kernel sides are odd whole numbers 1-41"),
         ("realistic:q=3", "degradation spec 'realistic:q=3': preset 'realistic' takes no keys"),
+        ("noise;deblock", "degradation spec 'noise;deblock': 'deblock' needs a jpeg or jpeg2 stage: only a JPEG has tables to deblock within"),
+        ("jpeg;deblock:p=1", "degradation spec 'jpeg;deblock:p=1': stage 'deblock' has no key 'p' (keys: none)"),
     ])
     func badSpecs(text: String, message: String) {
         #expect {

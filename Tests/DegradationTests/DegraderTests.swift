@@ -74,6 +74,18 @@ struct DegraderTests {
         #expect(kinds.contains(true) && kinds.contains(false))
     }
 
+    @Test("deblock: a crop whose last stage was JPEG comes back deblocked within that file's tables, as the daemon's input would; others as without it")
+    func deblocks() throws {
+        let plain = try keepingJPEG("jpeg:q=30")
+        let deblocked = try keepingJPEG("jpeg:q=30;deblock")
+        let file = try JPEGCoefficients(bytes: try #require(plain.jpeg))
+        #expect(deblocked.jpeg == nil, "the input is no longer that file's plain decoding")
+        #expect(deblocked.image == RGBImage(width: 24, height: 24, samples: JPEGDeblocker.deblock(file), channels: 3))
+        #expect(deblocked.image != plain.image)
+        #expect(try keepingJPEG("jpeg:q=30;noise2:sigma=5;deblock").image == (try keepingJPEG("jpeg:q=30;noise2:sigma=5").image))
+        #expect(try DegradationSpec(parsing: "realistic;deblock").kinds.first { $0.name == "jpeg" }?.spec.deblock == true)
+    }
+
     @Test("clean:p=1 hands back the clean LR itself")
     func clean() throws {
         #expect(try degraded("realistic;clean:p=1") == lr)
