@@ -14,7 +14,10 @@ final class Band {
         let from: Memory
         let into: Memory
 
-        func execute(scratchpad: Scratchpad) throws { try reorder.execute(from, into, scratchpad: scratchpad) }
+        /// With `scratchpad`, unless the reorder needs more (one of its own then).
+        func execute(scratchpad: Scratchpad) throws {
+            try reorder.execute(from, into, scratchpad: reorder.scratchpadBytes <= scratchpad.byteCount ? scratchpad : nil)
+        }
     }
 
     let zRows: Range<Int>

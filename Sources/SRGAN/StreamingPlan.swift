@@ -33,7 +33,7 @@ final class StreamingPlan {
     let width: Int
     let engine: Engine
     /// S: input rows per step; a multiple of `bandLowRows`.
-    let stepRows = 8
+    let stepRows: Int
     /// Input rows per band of the 2×/4× end: bands of 4 of them in output rows, as many as
     /// keep a band near 2 048 input columns × rows (a 4000-wide photo's band buffers: ~70 MB).
     let bandLowRows: Int
@@ -82,6 +82,7 @@ final class StreamingPlan {
     init(weights: GeneratorWeights, splitTail: ConvParameters, width w: Int, engine: Engine,
          algorithm: Convolution.Algorithm) throws {
         (width, self.engine) = (w, engine)
+        stepRows = 8
         let f = features, s = stepRows
         bandLowRows = [8, 4, 2].first { s % $0 == 0 && $0 * w <= 2048 } ?? 1
         let rows64 = TensorDesc([1, f, s, w], .blocked), rows256 = TensorDesc([1, 4 * f, s, w], .blocked)
@@ -125,7 +126,7 @@ final class StreamingPlan {
 
         let needs = [head, conv, convAdd, up0, up1, tail].map(\.scratchpadBytes)
             + [headPReLU, prelu256, tailPReLU].map(\.scratchpadBytes)
-        scratchpad = try Scratchpad(bytes: needs.max()! + 4096 * 1024, engine: engine)
+        scratchpad = try Scratchpad(bytes: needs.max()!, engine: engine)
 
         headWeights = try head.makeWeights(hwio: weights.head.weights, bias: weights.head.bias, engine: engine)
         headSlopes = try headPReLU.makeSlopes(weights.headSlopes, engine: engine)
@@ -196,11 +197,26 @@ final class StreamingPlan {
 
         /// Copies `count` rows of every channel block between two blocked tensors of `fromRows`
         /// and `toRows` rows.
-        func copyRows(_ count: Int, blocks: Int, from source: UnsafePointer<Float>, _ fromRows: Int, row fromRow: Int,
+        /// (A oneDNN reorder between strided views does the same on every engine thread, but its
+        /// plain-strided kernel is scalar: no faster in a 2-thread run, measured.)
+        func copyRows(_ count: Int, blocks: Int, from source: UnsafeMutablePointer<Float>, _ fromRows: Int, row fromRow: Int,
                       to target: UnsafeMutablePointer<Float>, _ toRows: Int, row toRow: Int) {
             for b in 0..<blocks {
                 (target + (b * toRows + toRow) * rowFloats)
                     .update(from: source + (b * fromRows + fromRow) * rowFloats, count: count * rowFloats)
+            }
+        }
+        /// Copies S rows between a blocked tensor of S rows and the ring (image row y at slot
+        /// y mod ring rows, its channel blocks side by side), in at most two runs of slots.
+        func ringCopy(rows firstRow: Int, tensor: Memory, intoRing: Bool) {
+            let base = tensor.floats.baseAddress!
+            for r in 0..<s {
+                let slot = ring.floats.baseAddress! + ringRow(firstRow + r) * f * w
+                for b in 0..<(f / L) {
+                    let row = base + (b * s + r) * rowFloats
+                    if intoRing { (slot + b * rowFloats).update(from: row, count: rowFloats) }
+                    else { row.update(from: slot + b * rowFloats, count: rowFloats) }
+                }
             }
         }
         /// Zeroes a layer's output rows that lie outside the image (`start` is its first row's).
@@ -216,7 +232,7 @@ final class StreamingPlan {
         /// built either way: a residual block's sum reads it.
         func prepare(_ index: Int, fresh: Memory, start: Int) -> Bool {
             let carry = carries.floats.baseAddress! + index * 2 * f * w
-            let input = layerInput.floats.baseAddress!, source = UnsafePointer(fresh.floats.baseAddress!)
+            let input = layerInput.floats.baseAddress!, source = fresh.floats.baseAddress!
             copyRows(2, blocks: f / L, from: carry, 2, row: 0, to: input, s + 2, row: 0)
             copyRows(2, blocks: f / L, from: source, s, row: s - 2, to: carry, 2, row: 0)
             copyRows(s, blocks: f / L, from: source, s, row: 0, to: input, s + 2, row: 2)
@@ -263,11 +279,7 @@ final class StreamingPlan {
                 second.floats.update(repeating: 0)
             }
             // The head's rows wait in the ring for the sum after the trunk.
-            let ringBase = ring.floats.baseAddress!, secondBase = UnsafePointer(second.floats.baseAddress!)
-            for r in 0..<s {
-                let slot = ringBase + ringRow(headStart + r) * f * w
-                for b in 0..<(f / L) { (slot + b * rowFloats).update(from: secondBase + (b * s + r) * rowFloats, count: rowFloats) }
-            }
+            ringCopy(rows: headStart, tensor: second, intoRing: true)
             // Residual blocks: block input in `second`; its first convolution writes `first`.
             var start = headStart
             for (index, (conv1, slopes, conv2)) in blockWeights.enumerated() {
@@ -276,9 +288,9 @@ final class StreamingPlan {
                 let computes1 = prepare(2 * index, fresh: second, start: start)
                 // The block's input rows [start − 1, start + S − 1) are the first S of the
                 // first convolution's input: the second convolution's rows, to sum onto.
-                let input = UnsafePointer(layerInput.floats.baseAddress!)
                 if start - 1 + s > 0 && start - 1 < h {
-                    copyRows(s, blocks: f / L, from: input, s + 2, row: 0, to: second.floats.baseAddress!, s, row: 0)
+                    copyRows(s, blocks: f / L, from: layerInput.floats.baseAddress!, s + 2, row: 0,
+                                 to: second.floats.baseAddress!, s, row: 0)
                 }
                 if computes1 {
                     try conv.forward(layerInput, conv1, into: first, scratchpad: scratchpad)
@@ -300,11 +312,7 @@ final class StreamingPlan {
             // The trunk's last convolution, summed onto the head's rows from the ring.
             start -= 1
             if prepare(32, fresh: second, start: start) {
-                let target = first.floats.baseAddress!
-                for r in 0..<s {
-                    let slot = UnsafePointer(ringBase + ringRow(start + r) * f * w)
-                    for b in 0..<(f / L) { (target + (b * s + r) * rowFloats).update(from: slot + b * rowFloats, count: rowFloats) }
-                }
+                ringCopy(rows: start, tensor: first, intoRing: false)
                 try convAdd.forward(layerInput, trunkWeights, into: first, scratchpad: scratchpad)
                 try engine.wait()
                 clearOutside(first, blocks: f / L, start: start)

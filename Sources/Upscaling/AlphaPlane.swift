@@ -3,9 +3,15 @@
 /// come out of the tiled upscaler. The window holds only the input rows between the oldest output
 /// row still to be written and the newest input row decoded (about a tile's height), so alpha
 /// streams band by band like the colour.
-final class AlphaPlane {
+import Foundation
+
+/// State: the decoder appends rows on the network's thread while the output rows may be made on
+/// the encoder's (`BackgroundRowWriter`): `rows` and `firstRow` are guarded by `lock`;
+/// `nextOutputRow` belongs to the thread that calls `outputRows`.
+final class AlphaPlane: @unchecked Sendable {
     let width: Int
     let height: Int
+    private let lock = NSLock()
     /// Input rows `firstRow ..< firstRow + rows.count`, alpha on the 0…255 scale.
     private var rows: [[Float]] = []
     private var firstRow = 0
@@ -20,7 +26,7 @@ final class AlphaPlane {
 
     func append(_ row: [Float]) {
         precondition(row.count == width)
-        rows.append(row)
+        lock.withLock { rows.append(row) }
     }
 
     /// Bicubic (Keys, a = −0.5) weights for the four output phases of a ×4 enlargement, with pixel
@@ -52,6 +58,13 @@ final class AlphaPlane {
         let outWidth = width * Self.scale
         if out.count != count * outWidth { out = [Float](repeating: 0, count: count * outWidth) }
         var column = [Float](repeating: 0, count: width)
+        // A snapshot (the arrays are shared, not copied): the decoder may append meanwhile.
+        let (window, windowStart) = lock.withLock { (rows, firstRow) }
+        func row(_ y: Int) -> [Float] {
+            precondition(y >= windowStart && y < windowStart + window.count,
+                         "alpha row \(y) is not in the window \(windowStart)..<\(windowStart + window.count)")
+            return window[y - windowStart]
+        }
         for r in 0..<count {
             let y = nextOutputRow + r
             let phase = Self.phases[y % Self.scale]
@@ -59,7 +72,7 @@ final class AlphaPlane {
             // Vertical pass: one input-resolution row at this output row's position.
             for i in 0..<width { column[i] = 0 }
             for k in 0..<4 {
-                let row = self.row(min(max(top + k, 0), height - 1))
+                let row = row(min(max(top + k, 0), height - 1))
                 let w = phase.weights[k]
                 for i in 0..<width { column[i] += w * row[i] }
             }
@@ -74,16 +87,12 @@ final class AlphaPlane {
         }
         nextOutputRow += count
         let keepFrom = max(0, min(height - 1, Self.firstInputRow(forOutput: nextOutputRow)))
-        if keepFrom > firstRow {
-            let drop = min(keepFrom - firstRow, rows.count)
-            rows.removeFirst(drop)
-            firstRow += drop
+        lock.withLock {
+            if keepFrom > firstRow {
+                let drop = min(keepFrom - firstRow, rows.count)
+                rows.removeFirst(drop)
+                firstRow += drop
+            }
         }
-    }
-
-    private func row(_ y: Int) -> [Float] {
-        precondition(y >= firstRow && y < firstRow + rows.count,
-                     "alpha row \(y) is not in the window \(firstRow)..<\(firstRow + rows.count)")
-        return rows[y - firstRow]
     }
 }

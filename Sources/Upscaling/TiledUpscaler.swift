@@ -175,8 +175,10 @@ public struct TiledUpscaler {
         }
     }
 
-    /// The image through `Generator.stream`: rows are read and written as the network needs and
-    /// finishes them; the stage clock gets decode and encode from inside, the rest as network.
+    /// The image through `Generator.stream`: rows are read as the network needs them, and its
+    /// finished rows are encoded on a thread of their own (`BackgroundRowWriter`) while it goes
+    /// on. The stage clock gets decode from inside, as encode only the time the network waited
+    /// for the encoder, and the rest as network.
     private func stream<Source: RowSource, Sink: RowSink>(
         _ generator: Generator, source: inout Source, sink: inout Sink, clock: StageClock,
         progress: (Double) -> Void
@@ -185,15 +187,22 @@ public struct TiledUpscaler {
         let outRowFloats = width * Generator.scale * 3
         var decode: UInt64 = 0, encode: UInt64 = 0
         let start = DispatchTime.now().uptimeNanoseconds, creation = generator.planCreationNanoseconds
-        try generator.stream(height: height, width: width, read: { count, buffer in
-            let t = DispatchTime.now().uptimeNanoseconds
-            try source.readRows(count, into: UnsafeMutableBufferPointer(start: buffer, count: count * width * 3))
-            decode += DispatchTime.now().uptimeNanoseconds - t
-        }, write: { count, buffer in
-            let t = DispatchTime.now().uptimeNanoseconds
-            try sink.writeRows(count, from: UnsafeBufferPointer(start: buffer, count: count * outRowFloats))
-            encode += DispatchTime.now().uptimeNanoseconds - t
-        }, progress: progress)
+        try withUnsafeMutablePointer(to: &sink) { sink in
+            let writer = BackgroundRowWriter(sink: sink, rowFloats: outRowFloats)
+            do {
+                try generator.stream(height: height, width: width, read: { count, buffer in
+                    let t = DispatchTime.now().uptimeNanoseconds
+                    try source.readRows(count, into: UnsafeMutableBufferPointer(start: buffer, count: count * width * 3))
+                    decode += DispatchTime.now().uptimeNanoseconds - t
+                }, write: { count, buffer in try writer.write(count, from: buffer) }, progress: progress)
+                let t = DispatchTime.now().uptimeNanoseconds
+                try writer.finish()
+                encode = writer.waitNanoseconds + DispatchTime.now().uptimeNanoseconds - t
+            } catch {
+                writer.abandon()
+                throw error
+            }
+        }
         let total = DispatchTime.now().uptimeNanoseconds - start
         let planning = generator.planCreationNanoseconds - creation
         clock.add(.decode, nanoseconds: decode)

@@ -42,6 +42,9 @@ struct Speed: ParsableCommand {
     @Option(help: "Convolution algorithm for 3×3 layers: auto (Winograd where available), winograd or direct.")
     var algorithm: AlgorithmChoice = .auto
 
+    @Option(help: "Stream images each size wide and this many rows tall through the row plan (--inference rows) instead of running size² whole: the network's rate per pixel at each width.")
+    var streamedRows: Int?
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
@@ -71,6 +74,21 @@ struct Speed: ParsableCommand {
     /// Median seconds of the generator on one size² test pattern, after one warm-up run (which
     /// builds the plan): `bench archive` compares itself with exactly this.
     static func medianSeconds(_ generator: Generator, size: Int, runs: Int) throws -> Double {
+        try medianSeconds(generator, width: size, height: size, streamed: false, runs: runs)
+    }
+
+    static func medianSeconds(_ generator: Generator, width: Int, height: Int, streamed: Bool, runs: Int) throws -> Double {
+        guard !streamed else {
+            let input = testPattern(count: width * height * 3)
+            return try enhance_ctl.medianSeconds(runs: runs, warmUp: 1) {
+                var row = 0
+                try generator.stream(height: height, width: width, read: { count, buffer in
+                    input.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress! + row * width * 3, count: count * width * 3) }
+                    row += count
+                }, write: { _, _ in })
+            }
+        }
+        let size = width
         let input = testPattern(count: size * size * 3)
         var output = [Float](repeating: 0, count: size * size * 48)
         return try enhance_ctl.medianSeconds(runs: runs, warmUp: 1) {
@@ -93,15 +111,17 @@ struct Speed: ParsableCommand {
                 let generator = try Generator(weights: weights, threads: t, algorithm: algo)
                 for size in sizes {
                     ResourceUsage.resetPeak()
-                    let median = try Self.medianSeconds(generator, size: size, runs: runs)
-                    let outputMP = Double(size * size * 16) / 1e6
+                    let height = streamedRows ?? size
+                    let median = try Self.medianSeconds(generator, width: size, height: height, streamed: streamedRows != nil,
+                                                        runs: runs)
+                    let outputMP = Double(size * height * 16) / 1e6
                     let row = Row(size: size, threads: t, secondsPerOutputMegapixel: median / outputMP,
                                   medianSeconds: median,
-                                  effectiveGflops: Self.flopPerInputPixel * Double(size * size) / median / 1e9,
+                                  effectiveGflops: Self.flopPerInputPixel * Double(size * height) / median / 1e9,
                                   peakRSSMegabytes: Double(ResourceUsage.peakResidentBytes) / 1e6,
                                   algorithm: generator.algorithm.rawValue)
                     rows.append(row)
-                    table.add(["\(size)²→\(size * 4)²", "\(t)", fixed(row.secondsPerOutputMegapixel, 3),
+                    table.add([streamedRows == nil ? "\(size)²→\(size * 4)²" : "\(size)×\(height) rows", "\(t)", fixed(row.secondsPerOutputMegapixel, 3),
                                fixed(median, 4), fixed(row.effectiveGflops, 0), fixed(row.peakRSSMegabytes, 0)])
                     generator.releasePlans()
                 }

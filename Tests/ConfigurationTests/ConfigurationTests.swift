@@ -35,10 +35,11 @@ struct ConfigurationTests {
         #expect((c.workers, c.threadsPerWorker) == (1, 2))
     }
 
-    @Test("the daemon tiles as enhance-ctl upscale does by default")
+    @Test("the daemon runs the network as enhance-ctl upscale does by default: rows, images up to a tile whole")
     func tilingDefaults() throws {
         let c = try DaemonConfiguration.load(file: nil, processorCount: 2)
         #expect(c.tile == TiledUpscaler.defaultTile && c.overlap == TiledUpscaler.defaultOverlap)
+        #expect(c.inference == UpscaleOptions().inference && c.inference == .rows)
     }
 
     @Test("etc/enhance.toml, the commented example, is valid and sets every key to its default")
@@ -76,6 +77,7 @@ struct ConfigurationTests {
             jpeg_quality = 80
             [model]
             path = 'models/m.safetensors'
+            inference = "tiles"
             tile = 128
             overlap = 16
             max_input_pixels = 1_000_000
@@ -96,6 +98,7 @@ struct ConfigurationTests {
         #expect(c.roots == ["/etc/enhance/inbox", "/abs/other"])
         #expect(c.outbox == "/etc/out" && c.location == .mirror && c.format == .jpeg && c.jpegQuality == 80)
         #expect(c.modelPath == "/etc/enhance/models/m.safetensors" && c.tile == 128 && c.overlap == 16)
+        #expect(c.inference == .tiles)
         #expect(c.maxInputPixels == 1_000_000 && c.workers == 2 && c.threadsPerWorker == 3)
         #expect(c.lease == 60 && c.shutdownTimeout == 5 && c.maxAttempts == 2 && c.maxDelay == 8)
         #expect(c.database == "/etc/enhance/state/q.sqlite" && c.logLevel == .debug && c.rescanInterval == 0)
@@ -114,6 +117,7 @@ struct ConfigurationTests {
         ("[watch]\nroots = [\"a\"]\n[output]\nname_pattern = \"x4.{ext}\"", "output.name_pattern: must contain {name}"),
         ("[watch]\nroots = [\"a\"]\n[model]\ntile = 64\noverlap = 40", "model.overlap: must be between 0 and 31"),
         ("[watch]\nroots = [\"a\"]\n[log]\nlevel = \"loud\"", "log.level: must be one of"),
+        ("[watch]\nroots = [\"a\"]\n[model]\ninference = \"strips\"", "model.inference: must be one of \"rows\", \"tiles\", got \"strips\""),
         ("[watch]\nroots = [\"a\"\n", "test.toml: line 3: expected , or ] in the array"),
         ("[watch]\nroots = a", "line 2: cannot read the value a (strings need quotes)"),
         ("[watch]\nroots = [\"a\"]\n[watch]", "line 3: table [watch] defined twice"),

@@ -97,6 +97,31 @@ struct TiledUpscalerTests {
         #expect(zip(whole, streamed).allSatisfy { abs($0 - $1) <= 0.05 })
     }
 
+    struct DiskFull: Error, Equatable {}
+
+    /// A sink that takes `capacity` rows, then fails as a full disk would.
+    struct FailingSink: RowSink {
+        var capacity: Int
+        var written = 0
+        mutating func writeRows(_ count: Int, from buffer: UnsafeBufferPointer<Float>) throws {
+            guard written + count <= capacity else { throw DiskFull() }
+            written += count
+        }
+    }
+
+    @Test("a sink that fails while rows are encoded beside the network fails the upscale with its own error, at once")
+    func sinkFailure() throws {
+        let (w, h) = (300, 90)
+        var source = ArrayRows(width: w, height: h, values: crop(width: w).prefix(w * h * 3).map { $0 })
+        var sink = FailingSink(capacity: 100)
+        #expect(throws: DiskFull()) {
+            try TiledUpscaler().run(generator, source: &source, sink: &sink)
+        }
+        #expect(sink.written <= 100)
+        // The network stopped soon after: it did not run on through the whole image.
+        #expect(source.position < w * h * 3)
+    }
+
     @Test("images smaller than a tile, and one-pixel strips, come out 4× with the generator's values",
           arguments: [(7, 5), (1, 1), (1, 40), (40, 1)])
     func smallImages(width: Int, height: Int) throws {
