@@ -18,6 +18,10 @@ public enum Defaults {
     /// 1.59×, 816×612: 1.36× against 1.53×), and its peak stays below 224's before the band lost
     /// its per-pixel weight sums and the plan its second arena (plan 1280 bytes per tile pixel,
     /// band 48 bytes per output pixel of a tile row's height).
+    ///
+    /// With `Inference.rows` (the default) overlap and blending are gone: an image up to a tile
+    /// each way runs whole on a plan of its size, a larger one is streamed in rows (whole-image
+    /// inference as well), and the tile only draws that line.
     public static let tile = 256
     public static let overlap = 48
 

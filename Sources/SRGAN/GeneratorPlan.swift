@@ -59,14 +59,7 @@ final class GeneratorPlan {
     private let up1Input: Memory, tailInput: Memory, tailOutput: Memory
     private let scratchpad: Scratchpad
 
-    private let headWeights: ConvolutionWeights
-    private let headSlopes: Memory
-    private let blockWeights: [(ConvolutionWeights, Memory, ConvolutionWeights)]
-    private let trunkWeights: ConvolutionWeights
-    private let up0Weights: ConvolutionWeights, up0Slopes: Memory
-    private let up1Weights: ConvolutionWeights, up1Slopes: Memory
-    private let tailWeights: ConvolutionWeights
-    private let tailBias: [Float]
+    private let loaded: PlanWeights
     private let spareRow: UnsafeMutablePointer<Float>
 
     init(weights: GeneratorWeights, splitTail: ConvParameters, height h: Int, width w: Int,
@@ -161,24 +154,9 @@ final class GeneratorPlan {
                     + shuffles.map(\.scratchpadBytes)
         scratchpad = try Scratchpad(bytes: needs.max()!, engine: engine)
 
-        headWeights = try head.makeWeights(hwio: weights.head.weights, bias: weights.head.bias, engine: engine)
-        headSlopes = try prelu64.makeSlopes(weights.headSlopes, engine: engine)
-        let (conv, prelu64, convAdd) = (self.conv, self.prelu64, self.convAdd)
-        blockWeights = try weights.blocks.map { block in
-            (try conv.makeWeights(hwio: block.conv1.weights, bias: block.conv1.bias, engine: engine),
-             try prelu64.makeSlopes(block.slopes, engine: engine),
-             try convAdd.makeWeights(hwio: block.conv2.weights, bias: block.conv2.bias, engine: engine))
-        }
-        trunkWeights = try convAdd.makeWeights(hwio: weights.trunk.weights, bias: weights.trunk.bias, engine: engine)
-        // The PReLU after each pixel shuffle has one slope per output channel c; applied before
-        // the shuffle it sees channel (2i+j)·64 + c, so the 64 slopes repeat four times.
-        let up = weights.upsample
-        up0Weights = try up0.makeWeights(hwio: up[0].conv.weights, bias: up[0].conv.bias, engine: engine)
-        up0Slopes = try prelu256.makeSlopes(Array(repeating: up[0].slopes, count: 4).flatMap { $0 }, engine: engine)
-        up1Weights = try up1.makeWeights(hwio: up[1].conv.weights, bias: up[1].conv.bias, engine: engine)
-        up1Slopes = try tailPReLU.makeSlopes(up[1].slopes, engine: engine)
-        tailWeights = try tail.makeWeights(hwio: splitTail.weights, bias: splitTail.bias, engine: engine)
-        tailBias = weights.tail.bias
+        loaded = try PlanWeights(weights, splitTail: splitTail, head: head, headPReLU: prelu64, conv: conv,
+                                 convAdd: convAdd, prelu64: prelu64, up0: up0, prelu256: prelu256, up1: up1,
+                                 tailPReLU: tailPReLU, tail: tail, engine: engine)
         spareRow = .allocate(capacity: 4 * w * 3)
     }
 
@@ -226,33 +204,25 @@ final class GeneratorPlan {
             try inputReorder.execute(source, headInput, scratchpad: scratchpad)
             headSource = headInputBuffer
         }
-        try head.forward(headSource, headWeights, into: x1, scratchpad: scratchpad)
-        try prelu64.forward(x1, slopes: headSlopes, into: x1, scratchpad: scratchpad)
+        try head.forward(headSource, loaded.head, into: x1, scratchpad: scratchpad)
+        try prelu64.forward(x1, slopes: loaded.headSlopes, into: x1, scratchpad: scratchpad)
         memcpy(stream.data, x1.data, x1.desc.byteCount)
-        for (conv1, slopes, conv2) in blockWeights {
+        for (conv1, slopes, conv2) in loaded.blocks {
             try conv.forward(stream, conv1, into: temp, scratchpad: scratchpad)
             try prelu64.forward(temp, slopes: slopes, into: temp, scratchpad: scratchpad)
             try convAdd.forward(temp, conv2, into: stream, scratchpad: scratchpad)
             advance(work == 0 ? Self.headWork + 2 * Self.trunkConvolutionWork : 2 * Self.trunkConvolutionWork)
         }
-        try convAdd.forward(stream, trunkWeights, into: x1, scratchpad: scratchpad)
-        try up0.forward(x1, up0Weights, into: u0, scratchpad: scratchpad)
-        try prelu256.forward(u0, slopes: up0Slopes, into: u0, scratchpad: scratchpad)
+        try convAdd.forward(stream, loaded.trunk, into: x1, scratchpad: scratchpad)
+        try up0.forward(x1, loaded.up0, into: u0, scratchpad: scratchpad)
+        try prelu256.forward(u0, slopes: loaded.up0Slopes, into: u0, scratchpad: scratchpad)
         advance(Self.trunkConvolutionWork + Self.upsampleWork)
-        tailBias.withUnsafeBufferPointer { bias in
+        loaded.tailBias.withUnsafeBufferPointer { bias in
             for pixel in 0..<(16 * height * width) { (output + 3 * pixel).update(from: bias.baseAddress!, count: 3) }
         }
         for band in bands {
-            if band.upsamples {
-                band.clearUpsamplingInput(up1Input)
-                for move in band.shuffleIn { try move.execute(scratchpad: scratchpad) }
-                try up1.forward(up1Input, up1Weights, into: band.upsampled, scratchpad: scratchpad)
-            }
-            band.clearTailInput(tailInput)
-            for move in band.shuffleOut { try move.execute(scratchpad: scratchpad) }
-            try tailPReLU.forward(tailInput, slopes: up1Slopes, into: tailInput, scratchpad: scratchpad)
-            try tail.forward(tailInput, tailWeights, into: tailOutput, scratchpad: scratchpad)
-            try engine.wait()
+            try band.run(upsampling: up1, tailPReLU: tailPReLU, tail: tail, weights: loaded, upsamplingInput: up1Input,
+                         tailInput: tailInput, tailOutput: tailOutput, scratchpad: scratchpad, engine: engine)
             geometry.accumulate(tailOutput.floats.baseAddress!, band: band.zRows, into: output, spare: spareRow)
             advance(Self.bandWork / Double(bands.count))
         }

@@ -45,13 +45,7 @@ final class StreamingPlan {
     private let up1: Convolution, tailPReLU: PReLU, tail: Convolution
     private let scratchpad: Scratchpad
 
-    private let headWeights: ConvolutionWeights, headSlopes: Memory
-    private let blockWeights: [(ConvolutionWeights, Memory, ConvolutionWeights)]
-    private let trunkWeights: ConvolutionWeights
-    private let up0Weights: ConvolutionWeights, up0Slopes: Memory
-    private let up1Weights: ConvolutionWeights, up1Slopes: Memory
-    private let tailWeights: ConvolutionWeights
-    private let tailBias: [Float]
+    private let loaded: PlanWeights
 
     /// The head's input: 3 planes of S + 8 rows × W + 8 columns, a zero margin of 4 columns each
     /// side (the head runs unpadded: oneDNN 2.6's AVX2 kernel refuses a left padding of 4).
@@ -128,22 +122,9 @@ final class StreamingPlan {
             + [headPReLU, prelu256, tailPReLU].map(\.scratchpadBytes)
         scratchpad = try Scratchpad(bytes: needs.max()!, engine: engine)
 
-        headWeights = try head.makeWeights(hwio: weights.head.weights, bias: weights.head.bias, engine: engine)
-        headSlopes = try headPReLU.makeSlopes(weights.headSlopes, engine: engine)
-        let (conv, prelu64, convAdd) = (self.conv, self.prelu64, self.convAdd)
-        blockWeights = try weights.blocks.map { block in
-            (try conv.makeWeights(hwio: block.conv1.weights, bias: block.conv1.bias, engine: engine),
-             try prelu64.makeSlopes(block.slopes, engine: engine),
-             try convAdd.makeWeights(hwio: block.conv2.weights, bias: block.conv2.bias, engine: engine))
-        }
-        trunkWeights = try convAdd.makeWeights(hwio: weights.trunk.weights, bias: weights.trunk.bias, engine: engine)
-        let up = weights.upsample
-        up0Weights = try up0.makeWeights(hwio: up[0].conv.weights, bias: up[0].conv.bias, engine: engine)
-        up0Slopes = try prelu256.makeSlopes(Array(repeating: up[0].slopes, count: 4).flatMap { $0 }, engine: engine)
-        up1Weights = try up1.makeWeights(hwio: up[1].conv.weights, bias: up[1].conv.bias, engine: engine)
-        up1Slopes = try tailPReLU.makeSlopes(up[1].slopes, engine: engine)
-        tailWeights = try tail.makeWeights(hwio: splitTail.weights, bias: splitTail.bias, engine: engine)
-        tailBias = weights.tail.bias
+        loaded = try PlanWeights(weights, splitTail: splitTail, head: head, headPReLU: headPReLU, conv: conv,
+                                 convAdd: convAdd, prelu64: prelu64, up0: up0, prelu256: prelu256, up1: up1,
+                                 tailPReLU: tailPReLU, tail: tail, engine: engine)
         spareRow = [Float](repeating: 0, count: 4 * w * 3)
     }
 
@@ -183,7 +164,7 @@ final class StreamingPlan {
         var staged = [Float](repeating: 0, count: s * w * 3)
         for memory in [headInput, window, carries] { memory.floats.update(repeating: 0) }
         func fillBias(_ rows: Range<Int>) {
-            tailBias.withUnsafeBufferPointer { bias in
+            loaded.tailBias.withUnsafeBufferPointer { bias in
                 output.withUnsafeMutableBufferPointer { o in
                     for pixel in (rows.lowerBound * outWidth)..<(rows.upperBound * outWidth) {
                         (o.baseAddress! + 3 * pixel).update(from: bias.baseAddress!, count: 3)
@@ -271,8 +252,8 @@ final class StreamingPlan {
             }
             let headStart = p - 4
             if headStart + s > 0 && headStart < h {
-                try head.forward(headInput, headWeights, into: second, scratchpad: scratchpad)
-                try headPReLU.forward(second, slopes: headSlopes, into: second, scratchpad: scratchpad)
+                try head.forward(headInput, loaded.head, into: second, scratchpad: scratchpad)
+                try headPReLU.forward(second, slopes: loaded.headSlopes, into: second, scratchpad: scratchpad)
                 try engine.wait()
                 clearOutside(second, blocks: f / L, start: headStart)
             } else {
@@ -282,7 +263,7 @@ final class StreamingPlan {
             ringCopy(rows: headStart, tensor: second, intoRing: true)
             // Residual blocks: block input in `second`; its first convolution writes `first`.
             var start = headStart
-            for (index, (conv1, slopes, conv2)) in blockWeights.enumerated() {
+            for (index, (conv1, slopes, conv2)) in loaded.blocks.enumerated() {
                 if index % 4 == 3 { progress((Double(j - firstStep) + Double(index + 1) / 20) / totalSteps) }
                 start -= 1
                 let computes1 = prepare(2 * index, fresh: second, start: start)
@@ -313,7 +294,7 @@ final class StreamingPlan {
             start -= 1
             if prepare(32, fresh: second, start: start) {
                 ringCopy(rows: start, tensor: first, intoRing: false)
-                try convAdd.forward(layerInput, trunkWeights, into: first, scratchpad: scratchpad)
+                try convAdd.forward(layerInput, loaded.trunk, into: first, scratchpad: scratchpad)
                 try engine.wait()
                 clearOutside(first, blocks: f / L, start: start)
             } else {
@@ -324,8 +305,8 @@ final class StreamingPlan {
             let windowBase = window.floats.baseAddress!, upBlocks = 4 * f / L
             copyRows(2, blocks: upBlocks, from: windowBase, s + 2, row: s, to: windowBase, s + 2, row: 0)
             if prepare(33, fresh: first, start: start) {
-                try up0.forward(layerInput, up0Weights, into: upsampled, scratchpad: scratchpad)
-                try prelu256.forward(upsampled, slopes: up0Slopes, into: upsampled, scratchpad: scratchpad)
+                try up0.forward(layerInput, loaded.up0, into: upsampled, scratchpad: scratchpad)
+                try prelu256.forward(upsampled, slopes: loaded.up0Slopes, into: upsampled, scratchpad: scratchpad)
                 try engine.wait()
                 clearOutside(upsampled, blocks: upBlocks, start: start)
                 copyRows(s, blocks: upBlocks, from: upsampled.floats.baseAddress!, s, row: 0, to: windowBase, s + 2, row: 2)
@@ -348,16 +329,8 @@ final class StreamingPlan {
                         reorders.append((source, target, reorder))
                         return reorder
                     }
-                    if band.upsamples {
-                        band.clearUpsamplingInput(up1Input)
-                        for move in band.shuffleIn { try move.execute(scratchpad: scratchpad) }
-                        try up1.forward(up1Input, up1Weights, into: band.upsampled, scratchpad: scratchpad)
-                    }
-                    band.clearTailInput(tailInput)
-                    for move in band.shuffleOut { try move.execute(scratchpad: scratchpad) }
-                    try tailPReLU.forward(tailInput, slopes: up1Slopes, into: tailInput, scratchpad: scratchpad)
-                    try tail.forward(tailInput, tailWeights, into: tailOutput, scratchpad: scratchpad)
-                    try engine.wait()
+                    try band.run(upsampling: up1, tailPReLU: tailPReLU, tail: tail, weights: loaded, upsamplingInput: up1Input,
+                                 tailInput: tailInput, tailOutput: tailOutput, scratchpad: scratchpad, engine: engine)
                     output.withUnsafeMutableBufferPointer { o in
                         spareRow.withUnsafeMutableBufferPointer { spare in
                             geometry.accumulate(tailOutput.floats.baseAddress!, band: band.zRows,

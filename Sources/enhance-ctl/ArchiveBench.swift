@@ -43,7 +43,7 @@ struct ArchiveBench: ParsableCommand {
     @Option(help: "Tile overlap in input pixels (default: the daemon's).")
     var overlap: Int = Defaults.overlap
 
-    @Option(help: "Timed runs of the 256² speed measurement (median).")
+    @Option(help: "Timed runs of the 256² speed measurement (median), taken before the archive and again after it.")
     var speedRuns: Int = 3
 
     @Option(help: "Write the set into this directory and stop (to time the daemon on it).")
@@ -105,7 +105,9 @@ struct ArchiveBench: ParsableCommand {
         var totalSeconds: Double
         var outputMegapixels: Double
         var secondsPerOutputMegapixel: Double
+        /// The mean of `speedBeforeAndAfter`.
         var speedSecondsPerOutputMegapixel: Double
+        var speedBeforeAndAfter: [Double] = []
         /// Archive s/MP over speed s/MP: 1 would be the benchmark's rate on real photos.
         var ratioToSpeed: Double
         /// The 1-minute load average before and after: other work on the machine skews every
@@ -148,10 +150,16 @@ struct ArchiveBench: ParsableCommand {
             let modelPath = try modelOptions.modelPath()
             let weights = try GeneratorWeights(.read(path: modelPath), path: modelPath)
             let threads = modelOptions.threadCount
-            let speed = try Self.speedSecondsPerMegapixel(weights, threads: threads, runs: speedRuns)
-            let report = try measure(set, photos: photos, outputs: outputs, directory: directory,
+            // Before and after: the machine's rate drifts over minutes (a shared host's neighbours),
+            // and the ratio should not rest on one moment of it.
+            let speedBefore = try Self.speedSecondsPerMegapixel(weights, threads: threads, runs: speedRuns)
+            var report = try measure(set, photos: photos, outputs: outputs, directory: directory,
                                      generator: Generator(weights: weights, threads: threads),
-                                     modelPath: modelPath, threads: threads, speed: speed)
+                                     modelPath: modelPath, threads: threads, speed: speedBefore)
+            let speedAfter = try Self.speedSecondsPerMegapixel(weights, threads: threads, runs: speedRuns)
+            report.speedBeforeAndAfter = [speedBefore, speedAfter]
+            report.speedSecondsPerOutputMegapixel = (speedBefore + speedAfter) / 2
+            report.ratioToSpeed = report.secondsPerOutputMegapixel / report.speedSecondsPerOutputMegapixel
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -269,7 +277,7 @@ struct ArchiveBench: ParsableCommand {
 
             plans: \(report.planHits) hits, \(report.planMisses) misses
             archive: \(fixed(report.secondsPerOutputMegapixel, 3)) s/output MP over \(fixed(report.outputMegapixels, 1)) output MP (\(fixed(report.totalSeconds, 1)) s, \(report.threads) threads, \(report.inference == Inference.rows.rawValue ? "rows (images over tile \(report.tile))" : "tile \(report.tile) overlap \(report.overlap)"))
-            bench speed 256²: \(fixed(report.speedSecondsPerOutputMegapixel, 3)) s/output MP; ratio \(fixed(report.ratioToSpeed, 2))×
+            bench speed 256²: \(fixed(report.speedSecondsPerOutputMegapixel, 3)) s/output MP (\(report.speedBeforeAndAfter.map { fixed($0, 3) }.joined(separator: " before, ")) after); ratio \(fixed(report.ratioToSpeed, 3))×
             load average: \(fixed(report.loadAverage[0], 1)) before, \(fixed(report.loadAverage[1], 1)) after
             """
     }

@@ -62,10 +62,10 @@ struct ArchiveBenchTests {
 
     @Test("--json reports every photo, size classes, stage shares summing to 1, plan hits and misses, the tile geometry it ran and the ratio to bench speed")
     func reportShape() throws {
-        // Tiles of 128 (overlap 24): every photo of the set (at least 0.03 MP, 200×150) takes
+        // Tiles (rows are the default) of 128 (overlap 24): every photo of the set (at least 0.03 MP, 200×150) takes
         // several tiles, which only the asked geometry gives (at the default 256 each is one).
         let result = try runCommand(ctl, ["bench", "archive", "--json", "--count", "3", "--max-megapixels", "0.04",
-                                          "--speed-runs", "1", "--threads", "2", "--tile", "128", "--overlap", "24"],
+                                          "--speed-runs", "1", "--threads", "2", "--inference", "tiles", "--tile", "128", "--overlap", "24"],
                                     environment: ["ENHANCE_MODEL_DIR": TestEnvironment.modelDirectory])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -89,7 +89,8 @@ struct ArchiveBenchTests {
         let (hits, misses) = (try #require(report["planHits"] as? Int), try #require(report["planMisses"] as? Int))
         #expect(misses >= 1 && hits + misses >= 3 * 4, "every photo runs at least 2×2 tiles of 128")
         #expect(report["threads"] as? Int == 2)
-        #expect(report["tile"] as? Int == 128 && report["overlap"] as? Int == 24)
+        #expect(report["inference"] as? String == "tiles" && report["tile"] as? Int == 128 && report["overlap"] as? Int == 24)
+        #expect((report["speedBeforeAndAfter"] as? [Double])?.count == 2, "bench speed before and after the archive")
         #expect((report["loadAverage"] as? [Double])?.count == 2)
         let total = try #require(report["totalSeconds"] as? Double)
         let perMP = try #require(report["secondsPerOutputMegapixel"] as? Double)
