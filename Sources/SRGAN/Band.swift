@@ -123,23 +123,3 @@ final class Band {
         }
     }
 }
-
-extension Band {
-    /// Runs this band's part of the network — the second upsampling (unless the band lies below
-    /// the image at 2× scale), its shuffle into the tail's input, the PReLU and the split tail —
-    /// on the buffers both plans lay out alike; the Z rows are in `tailOutput` when it returns.
-    func run(upsampling up1: Convolution, tailPReLU: PReLU, tail: Convolution, weights: PlanWeights,
-             upsamplingInput: Memory, tailInput: Memory, tailOutput: Memory, scratchpad: Scratchpad,
-             engine: Engine) throws {
-        if upsamples {
-            clearUpsamplingInput(upsamplingInput)
-            for move in shuffleIn { try move.execute(scratchpad: scratchpad) }
-            try up1.forward(upsamplingInput, weights.up1, into: upsampled, scratchpad: scratchpad)
-        }
-        clearTailInput(tailInput)
-        for move in shuffleOut { try move.execute(scratchpad: scratchpad) }
-        try tailPReLU.forward(tailInput, slopes: weights.up1Slopes, into: tailInput, scratchpad: scratchpad)
-        try tail.forward(tailInput, weights.tail, into: tailOutput, scratchpad: scratchpad)
-        try engine.wait()
-    }
-}

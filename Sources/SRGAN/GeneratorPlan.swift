@@ -42,9 +42,7 @@ final class GeneratorPlan {
     private let prelu64: PReLU
     private let up0: Convolution
     private let prelu256: PReLU
-    private let up1: Convolution
-    private let tailPReLU: PReLU
-    private let tail: Convolution
+    private let ends: BandPrimitives
     private let bands: [Band]
     /// The distinct pixel-shuffle reorders the bands share.
     private let shuffles: [Reorder]
@@ -109,15 +107,8 @@ final class GeneratorPlan {
         prelu64 = try PReLU(engine: engine, data: lr64)
         up0 = try conv3x3(lr64, lr256)
         prelu256 = try PReLU(engine: engine, data: lr256)
-        up1 = try Convolution(engine: engine, source: geometry.upsamplingInput(channels: f),
-                              destination: geometry.upsamplingOutput(channels: 4 * f),
-                              kernel: 3, padding: 0, algorithm: algorithm)
-        // The second upsampling's PReLU runs on the tail's input, after the shuffle (one slope
-        // per 4×-scale channel), while it is in cache.
-        tailPReLU = try PReLU(engine: engine, data: geometry.tailInput(channels: f))
-        tail = try Convolution(engine: engine, source: geometry.tailInput(channels: f),
-                               destination: geometry.tailOutput(channels: TailSplitting.channels),
-                               kernel: 3, padding: 0, algorithm: algorithm)
+        let ends = try BandPrimitives(geometry, engine: engine, algorithm: algorithm)
+        self.ends = ends
         // tanh, then back to 0…255, as separate passes over the finished output: oneDNN has no
         // Winograd kernel with a tanh post-op, and a linear post-op on tanh runs reference code.
         outputView = TensorDesc([4 * h * 4 * w * 3], .x)
@@ -125,7 +116,7 @@ final class GeneratorPlan {
         rescale = try Eltwise(engine: engine, data: outputView, function: .linear(scale: 127.5, shift: 127.5))
 
         let lrSize = f * h * w
-        let bandBuffers = [up1.source, up1.destination, up1.destination, tail.source, tail.destination]
+        let bandBuffers = [ends.up1.source, ends.up1.destination, ends.up1.destination, ends.tail.source, ends.tail.destination]
         let bandOffsets = bandBuffers.reduce(into: [5 * lrSize]) { $0.append($0.last! + $1.byteCount / 4) }
         let arena = try Memory(TensorDesc([bandOffsets.last!], .x), engine: engine)
         self.arena = arena
@@ -135,28 +126,22 @@ final class GeneratorPlan {
         x1 = try Memory(view: lr64, of: arena, offset: 4 * lrSize, engine: engine)
         let views = try zip(bandBuffers, bandOffsets).map { try Memory(view: $0, of: arena, offset: $1, engine: engine) }
         (self.u0, up1Input, tailInput, tailOutput) = (u0, views[0], views[3], views[4])
-        var reorders: [(TensorDesc, TensorDesc, Reorder)] = []  // bands share them where shapes agree
+        let reorders = ReorderCache(engine: engine)
         bands = try (0..<geometry.count).map { k in
             try Band(k, geometry: geometry, lowUpsampled: u0, upsamplingInput: views[0],
-                     outputs: [views[1], views[2]], tailInput: views[3], engine: engine) { source, target in
-                if let known = reorders.first(where: { $0.0 == source && $0.1 == target }) { return known.2 }
-                let reorder = try Reorder(from: source, to: target, engine: engine)
-                reorders.append((source, target, reorder))
-                return reorder
-            }
+                     outputs: [views[1], views[2]], tailInput: views[3], engine: engine, reorder: reorders.reorder)
         }
-        shuffles = reorders.map(\.2)
+        shuffles = reorders.all
 
         let needs = [head.scratchpadBytes, conv.scratchpadBytes, convAdd.scratchpadBytes,
                      prelu64.scratchpadBytes, up0.scratchpadBytes, prelu256.scratchpadBytes,
-                     up1.scratchpadBytes, tailPReLU.scratchpadBytes, tail.scratchpadBytes,
                      activation.scratchpadBytes, rescale.scratchpadBytes, inputReorder?.scratchpadBytes ?? 0]
-                    + shuffles.map(\.scratchpadBytes)
+                    + ends.scratchpadBytes + shuffles.map(\.scratchpadBytes)
         scratchpad = try Scratchpad(bytes: needs.max()!, engine: engine)
 
         loaded = try PlanWeights(weights, splitTail: splitTail, head: head, headPReLU: prelu64, conv: conv,
-                                 convAdd: convAdd, prelu64: prelu64, up0: up0, prelu256: prelu256, up1: up1,
-                                 tailPReLU: tailPReLU, tail: tail, engine: engine)
+                                 convAdd: convAdd, prelu64: prelu64, up0: up0, prelu256: prelu256, ends: ends,
+                                 engine: engine)
         spareRow = .allocate(capacity: 4 * w * 3)
     }
 
@@ -166,11 +151,9 @@ final class GeneratorPlan {
     var implementations: [(layer: String, implementation: String)] {
         var list = [("head conv 9×9", head.implementation), ("conv 3×3", conv.implementation),
                     ("conv 3×3 + residual", convAdd.implementation), ("PReLU 64", prelu64.implementation),
-                    ("upsample conv 1", up0.implementation), ("PReLU 256", prelu256.implementation),
-                    ("upsample conv 2 (band)", up1.implementation),
-                    ("PReLU 64 ×4 (tail band)", tailPReLU.implementation),
-                    ("tail conv (split into 3×3)", tail.implementation),
-                    ("tanh", activation.implementation), ("rescale to 0…255", rescale.implementation)]
+                    ("upsample conv 1", up0.implementation), ("PReLU 256", prelu256.implementation)]
+                   + ends.implementations
+                   + [("tanh", activation.implementation), ("rescale to 0…255", rescale.implementation)]
         list += shuffles.map { ("pixel shuffle into a band", $0.implementation) }
         if let inputReorder { list.insert(("input reorder", inputReorder.implementation), at: 0) }
         return list
@@ -221,8 +204,8 @@ final class GeneratorPlan {
             for pixel in 0..<(16 * height * width) { (output + 3 * pixel).update(from: bias.baseAddress!, count: 3) }
         }
         for band in bands {
-            try band.run(upsampling: up1, tailPReLU: tailPReLU, tail: tail, weights: loaded, upsamplingInput: up1Input,
-                         tailInput: tailInput, tailOutput: tailOutput, scratchpad: scratchpad, engine: engine)
+            try ends.run(band, weights: loaded, upsamplingInput: up1Input, tailInput: tailInput, tailOutput: tailOutput,
+                         scratchpad: scratchpad, engine: engine)
             geometry.accumulate(tailOutput.floats.baseAddress!, band: band.zRows, into: output, spare: spareRow)
             advance(Self.bandWork / Double(bands.count))
         }

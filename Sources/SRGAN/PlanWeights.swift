@@ -15,11 +15,11 @@ struct PlanWeights {
     let tailBias: [Float]
 
     /// `conv` and `convAdd` are the trunk's 3×3 convolutions (the second with the residual sum),
-    /// `prelu64` its PReLU; `up0`/`prelu256` the first upsampling at low resolution, `up1` the
-    /// second and `tailPReLU` the PReLU after its shuffle; `tail` the split 3×3 tail.
+    /// `prelu64` its PReLU; `up0`/`prelu256` the first upsampling at low resolution; `ends` the
+    /// 2×/4× end, whose tail is `splitTail`.
     init(_ weights: GeneratorWeights, splitTail: ConvParameters, head: Convolution, headPReLU: PReLU,
          conv: Convolution, convAdd: Convolution, prelu64: PReLU, up0: Convolution, prelu256: PReLU,
-         up1: Convolution, tailPReLU: PReLU, tail: Convolution, engine: Engine) throws {
+         ends: BandPrimitives, engine: Engine) throws {
         self.head = try head.makeWeights(hwio: weights.head.weights, bias: weights.head.bias, engine: engine)
         headSlopes = try headPReLU.makeSlopes(weights.headSlopes, engine: engine)
         blocks = try weights.blocks.map { block in
@@ -33,9 +33,9 @@ struct PlanWeights {
         let up = weights.upsample
         self.up0 = try up0.makeWeights(hwio: up[0].conv.weights, bias: up[0].conv.bias, engine: engine)
         up0Slopes = try prelu256.makeSlopes(Array(repeating: up[0].slopes, count: 4).flatMap { $0 }, engine: engine)
-        self.up1 = try up1.makeWeights(hwio: up[1].conv.weights, bias: up[1].conv.bias, engine: engine)
-        up1Slopes = try tailPReLU.makeSlopes(up[1].slopes, engine: engine)
-        self.tail = try tail.makeWeights(hwio: splitTail.weights, bias: splitTail.bias, engine: engine)
+        self.up1 = try ends.up1.makeWeights(hwio: up[1].conv.weights, bias: up[1].conv.bias, engine: engine)
+        up1Slopes = try ends.tailPReLU.makeSlopes(up[1].slopes, engine: engine)
+        self.tail = try ends.tail.makeWeights(hwio: splitTail.weights, bias: splitTail.bias, engine: engine)
         tailBias = weights.tail.bias
     }
 }

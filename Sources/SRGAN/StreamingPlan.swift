@@ -32,8 +32,9 @@ import Neural
 final class StreamingPlan {
     let width: Int
     let engine: Engine
-    /// S: input rows per step; a multiple of `bandLowRows`.
-    let stepRows: Int
+    /// S: input rows per step; a multiple of `bandLowRows`. (16 measured no faster, and costs
+    /// memory and part-image windows.)
+    let stepRows = 8
     /// Input rows per band of the 2×/4× end: bands of 4 of them in output rows, as many as
     /// keep a band near 2 048 input columns × rows (a 4000-wide photo's band buffers: ~70 MB).
     let bandLowRows: Int
@@ -42,7 +43,7 @@ final class StreamingPlan {
     private let head: Convolution, headPReLU: PReLU
     private let conv: Convolution, convAdd: Convolution, prelu64: PReLU
     private let up0: Convolution, prelu256: PReLU
-    private let up1: Convolution, tailPReLU: PReLU, tail: Convolution
+    private let ends: BandPrimitives
     private let scratchpad: Scratchpad
 
     private let loaded: PlanWeights
@@ -64,7 +65,7 @@ final class StreamingPlan {
     private let ringRows: Int
     /// The 2×/4× end's buffers, as in `GeneratorPlan`.
     private let up1Input: Memory, up1Outputs: [Memory], tailInput: Memory, tailOutput: Memory
-    private var reorders: [(TensorDesc, TensorDesc, Reorder)] = []
+    private let reorders: ReorderCache
     /// tanh and the rescale, by how many floats they run over.
     private var finishes: [Int: (Eltwise, Eltwise)] = [:]
     private var spareRow: [Float]
@@ -76,7 +77,6 @@ final class StreamingPlan {
     init(weights: GeneratorWeights, splitTail: ConvParameters, width w: Int, engine: Engine,
          algorithm: Convolution.Algorithm) throws {
         (width, self.engine) = (w, engine)
-        stepRows = 8
         let f = features, s = stepRows
         bandLowRows = [8, 4, 2].first { s % $0 == 0 && $0 * w <= 2048 } ?? 1
         let rows64 = TensorDesc([1, f, s, w], .blocked), rows256 = TensorDesc([1, 4 * f, s, w], .blocked)
@@ -96,13 +96,9 @@ final class StreamingPlan {
         prelu256 = try PReLU(engine: engine, data: rows256)
 
         let geometry = BandGeometry(lowHeight: 1, lowWidth: w, bandRows: 4 * bandLowRows)
-        up1 = try Convolution(engine: engine, source: geometry.upsamplingInput(channels: f),
-                              destination: geometry.upsamplingOutput(channels: 4 * f),
-                              kernel: 3, padding: 0, algorithm: algorithm)
-        tailPReLU = try PReLU(engine: engine, data: geometry.tailInput(channels: f))
-        tail = try Convolution(engine: engine, source: geometry.tailInput(channels: f),
-                               destination: geometry.tailOutput(channels: TailSplitting.channels),
-                               kernel: 3, padding: 0, algorithm: algorithm)
+        let ends = try BandPrimitives(geometry, engine: engine, algorithm: algorithm)
+        self.ends = ends
+        reorders = ReorderCache(engine: engine)
 
         headInput = try Memory(head.source, engine: engine)
         layerInput = try Memory(input64, engine: engine)
@@ -113,18 +109,18 @@ final class StreamingPlan {
         carries = try Memory(TensorDesc([34 * 2 * f * w], .x), engine: engine)
         ringRows = s + 33
         ring = try Memory(TensorDesc([ringRows * f * w], .x), engine: engine)
-        up1Input = try Memory(up1.source, engine: engine)
-        up1Outputs = try [Memory(up1.destination, engine: engine), Memory(up1.destination, engine: engine)]
-        tailInput = try Memory(tail.source, engine: engine)
-        tailOutput = try Memory(tail.destination, engine: engine)
+        up1Input = try Memory(ends.up1.source, engine: engine)
+        up1Outputs = try [Memory(ends.up1.destination, engine: engine), Memory(ends.up1.destination, engine: engine)]
+        tailInput = try Memory(ends.tail.source, engine: engine)
+        tailOutput = try Memory(ends.tail.destination, engine: engine)
 
-        let needs = [head, conv, convAdd, up0, up1, tail].map(\.scratchpadBytes)
-            + [headPReLU, prelu256, tailPReLU].map(\.scratchpadBytes)
+        let needs = [head, conv, convAdd, up0].map(\.scratchpadBytes)
+            + [headPReLU, prelu256].map(\.scratchpadBytes) + ends.scratchpadBytes
         scratchpad = try Scratchpad(bytes: needs.max()!, engine: engine)
 
         loaded = try PlanWeights(weights, splitTail: splitTail, head: head, headPReLU: headPReLU, conv: conv,
-                                 convAdd: convAdd, prelu64: prelu64, up0: up0, prelu256: prelu256, up1: up1,
-                                 tailPReLU: tailPReLU, tail: tail, engine: engine)
+                                 convAdd: convAdd, prelu64: prelu64, up0: up0, prelu256: prelu256, ends: ends,
+                                 engine: engine)
         spareRow = [Float](repeating: 0, count: 4 * w * 3)
     }
 
@@ -138,9 +134,8 @@ final class StreamingPlan {
     var implementations: [(layer: String, implementation: String)] {
         [("head conv 9×9 (rows)", head.implementation), ("conv 3×3 (rows)", conv.implementation),
          ("conv 3×3 + residual (rows)", convAdd.implementation), ("PReLU 64 (rows)", prelu64.implementation),
-         ("upsample conv 1 (rows)", up0.implementation), ("PReLU 256 (rows)", prelu256.implementation),
-         ("upsample conv 2 (band)", up1.implementation), ("PReLU 64 ×4 (tail band)", tailPReLU.implementation),
-         ("tail conv (split into 3×3)", tail.implementation)]
+         ("upsample conv 1 (rows)", up0.implementation), ("PReLU 256 (rows)", prelu256.implementation)]
+            + ends.implementations
     }
 
     /// Runs the network over an image `height` rows tall. `read(n, buffer)` fills `buffer` with
@@ -188,7 +183,7 @@ final class StreamingPlan {
             }
         }
         /// Copies S rows between a blocked tensor of S rows and the ring (image row y at slot
-        /// y mod ring rows, its channel blocks side by side), in at most two runs of slots.
+        /// y mod ring rows, its channel blocks side by side), row by row.
         func ringCopy(rows firstRow: Int, tensor: Memory, intoRing: Bool) {
             let base = tensor.floats.baseAddress!
             for r in 0..<s {
@@ -323,14 +318,9 @@ final class StreamingPlan {
                     guard k < geometry.count else { break }
                     let band = try Band(k, geometry: geometry, lowUpsampled: window, lowFirstRow: s * j - 1,
                                         lowRows: s + 2, upsamplingInput: up1Input, outputs: up1Outputs,
-                                        tailInput: tailInput, engine: engine) { source, target in
-                        if let known = reorders.first(where: { $0.0 == source && $0.1 == target }) { return known.2 }
-                        let reorder = try Reorder(from: source, to: target, engine: engine)
-                        reorders.append((source, target, reorder))
-                        return reorder
-                    }
-                    try band.run(upsampling: up1, tailPReLU: tailPReLU, tail: tail, weights: loaded, upsamplingInput: up1Input,
-                                 tailInput: tailInput, tailOutput: tailOutput, scratchpad: scratchpad, engine: engine)
+                                        tailInput: tailInput, engine: engine, reorder: reorders.reorder)
+                    try ends.run(band, weights: loaded, upsamplingInput: up1Input, tailInput: tailInput,
+                                 tailOutput: tailOutput, scratchpad: scratchpad, engine: engine)
                     output.withUnsafeMutableBufferPointer { o in
                         spareRow.withUnsafeMutableBufferPointer { spare in
                             geometry.accumulate(tailOutput.floats.baseAddress!, band: band.zRows,

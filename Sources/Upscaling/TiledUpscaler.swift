@@ -27,7 +27,7 @@ public struct TiledUpscaler {
     public var overlap: Int
     /// Whether an image larger than one tile is streamed through the network row by row
     /// (`Generator.stream`: every pixel computed once, whole-image inference exactly) rather
-    /// than cut into overlapping tiles. Tiles stay for comparison (`bench archive --tiles`)
+    /// than cut into overlapping tiles. Tiles stay for comparison (`--inference tiles`)
     /// and for their own tests.
     public var streams = true
 

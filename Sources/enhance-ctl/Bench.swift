@@ -74,21 +74,6 @@ struct Speed: ParsableCommand {
     /// Median seconds of the generator on one size² test pattern, after one warm-up run (which
     /// builds the plan): `bench archive` compares itself with exactly this.
     static func medianSeconds(_ generator: Generator, size: Int, runs: Int) throws -> Double {
-        try medianSeconds(generator, width: size, height: size, streamed: false, runs: runs)
-    }
-
-    static func medianSeconds(_ generator: Generator, width: Int, height: Int, streamed: Bool, runs: Int) throws -> Double {
-        guard !streamed else {
-            let input = testPattern(count: width * height * 3)
-            return try enhance_ctl.medianSeconds(runs: runs, warmUp: 1) {
-                var row = 0
-                try generator.stream(height: height, width: width, read: { count, buffer in
-                    input.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress! + row * width * 3, count: count * width * 3) }
-                    row += count
-                }, write: { _, _ in })
-            }
-        }
-        let size = width
         let input = testPattern(count: size * size * 3)
         var output = [Float](repeating: 0, count: size * size * 48)
         return try enhance_ctl.medianSeconds(runs: runs, warmUp: 1) {
@@ -97,6 +82,18 @@ struct Speed: ParsableCommand {
                     try generator.run(input: i, height: size, width: size, output: o)
                 }
             }
+        }
+    }
+
+    /// The same for a `width`-wide image `height` rows tall streamed through the row plan.
+    static func streamedMedianSeconds(_ generator: Generator, width: Int, height: Int, runs: Int) throws -> Double {
+        let input = testPattern(count: width * height * 3)
+        return try enhance_ctl.medianSeconds(runs: runs, warmUp: 1) {
+            var row = 0
+            try generator.stream(height: height, width: width, read: { count, buffer in
+                input.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress! + row * width * 3, count: count * width * 3) }
+                row += count
+            }, write: { _, _ in })
         }
     }
 
@@ -112,8 +109,8 @@ struct Speed: ParsableCommand {
                 for size in sizes {
                     ResourceUsage.resetPeak()
                     let height = streamedRows ?? size
-                    let median = try Self.medianSeconds(generator, width: size, height: height, streamed: streamedRows != nil,
-                                                        runs: runs)
+                    let median = try streamedRows == nil ? Self.medianSeconds(generator, size: size, runs: runs)
+                        : Self.streamedMedianSeconds(generator, width: size, height: height, runs: runs)
                     let outputMP = Double(size * height * 16) / 1e6
                     let row = Row(size: size, threads: t, secondsPerOutputMegapixel: median / outputMP,
                                   medianSeconds: median,
